@@ -1,0 +1,6 @@
+/**
+ * The runtime edge. Everything Bun-specific (bun:ffi, Bun.spawn, Bun sockets, embedded files) lives in
+ * `./bun/`; the rest of `src/` imports it only through this file, and the pure modules (config, protocol,
+ * filters) never import it at all, so they also run on Deno.
+ */
+export { type AssetBytes, embeddedAsset, isCompiledBinary } from "./bun/embedded-files.ts";
