@@ -10,17 +10,17 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 describe("cacheDirCandidates", () => {
   it("prefers XDG_CACHE_HOME, then ~/.cache, then the temp dir", () => {
-    assert.deepEqual(cacheDirCandidates({ env: { XDG_CACHE_HOME: "/x", HOME: "/h" }, tempDir: "/t", uid: 7 }), [
-      "/x/mirrord",
-      "/h/.cache/mirrord",
-      "/t/mirrord-7",
-    ]);
+    assert.deepEqual(
+      cacheDirCandidates({ env: { XDG_CACHE_HOME: "/x", HOME: "/h" }, tempDir: "/t", uid: 7 }),
+      ["/x/mirrord", "/h/.cache/mirrord", "/t/mirrord-7"],
+    );
   });
 
   it("ignores relative or empty locations, as the XDG spec says", () => {
-    assert.deepEqual(cacheDirCandidates({ env: { XDG_CACHE_HOME: "rel", HOME: "" }, tempDir: "/t", uid: 0 }), [
-      "/t/mirrord-0",
-    ]);
+    assert.deepEqual(
+      cacheDirCandidates({ env: { XDG_CACHE_HOME: "rel", HOME: "" }, tempDir: "/t", uid: 0 }),
+      ["/t/mirrord-0"],
+    );
   });
 });
 
