@@ -23,7 +23,7 @@ export async function extractToCache(
   fileName: string,
   cacheDir: string,
 ): Promise<ExtractedLayer> {
-  const sha256 = await sha256Hex(bytes);
+  const sha256 = sha256Hex(bytes);
   const dir = join(cacheDir, sha256.slice(0, 32));
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const path = join(dir, fileName);
@@ -44,7 +44,7 @@ export async function extractToDirectory(
   mkdirSync(dir, { recursive: true });
   const path = join(dir, fileName);
   writeAtomically(path, bytes);
-  return { path, sha256: await sha256Hex(bytes), written: true };
+  return { path, sha256: sha256Hex(bytes), written: true };
 }
 
 function writeAtomically(path: string, bytes: Uint8Array): void {
@@ -66,5 +66,5 @@ async function hasContent(path: string, sha256: string): Promise<boolean> {
   } catch {
     return false;
   }
-  return (await sha256Hex(existing)) === sha256;
+  return sha256Hex(existing) === sha256;
 }

@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /** Which layer file a platform loads, and how its bytes are named on disk. */
 
 export type LayerPlatform = "linux" | "darwin";
@@ -9,7 +11,6 @@ export function layerFileName(platform: string): string {
 }
 
 /** Lower-case hex SHA-256, the layer's identity in the cache. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
 }

@@ -33,7 +33,7 @@ async function diagnoseLayer(): Promise<void> {
   const extracted = await layerPathForExec(process.env);
   const out = [
     `layer: ${layer.fileName} (${layer.origin}, ${layer.bytes.length} bytes)`,
-    `sha256: ${await sha256Hex(layer.bytes)}`,
+    `sha256: ${sha256Hex(layer.bytes)}`,
     `extracted to: ${extracted.path} (${extracted.written ? "written now" : "already there"}, verified)`,
   ];
   process.stdout.write(`${out.join("\n")}\n`);
