@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { appendLibrary, childEnvironment } from "./child-env.ts";
+
+const base = { remote: {}, mirrord: {}, layerPath: "/cache/libmirrord_layer.so", unset: [] };
+
+describe("childEnvironment", () => {
+  it("lets remote values replace local ones and mirrord's own variables win over both", () => {
+    const env = childEnvironment({
+      ...base,
+      local: {
+        SHELL: "/bin/bash",
+        DB_URL: "localhost",
+        MIRRORD_LAYER_INTPROXY_ADDR: "stale",
+        GONE: undefined,
+      },
+      remote: { DB_URL: "postgres://db.cluster", POD_ONLY: "1" },
+      mirrord: { MIRRORD_LAYER_INTPROXY_ADDR: "127.0.0.1:4000" },
+    });
+    assert.equal(env.SHELL, "/bin/bash");
+    assert.equal(env.DB_URL, "postgres://db.cluster");
+    assert.equal(env.POD_ONLY, "1");
+    assert.equal(env.MIRRORD_LAYER_INTPROXY_ADDR, "127.0.0.1:4000");
+    assert.equal("GONE" in env, false);
+    assert.equal(env.MIRRORD_PROGRESS_MODE, "off");
+    assert.equal(env.UV_USE_IO_URING, "0");
+  });
+
+  it("appends the layer to an existing LD_PRELOAD", () => {
+    const env = childEnvironment({ ...base, local: { LD_PRELOAD: "/usr/lib/libjemalloc.so" } });
+    assert.equal(env.LD_PRELOAD, "/usr/lib/libjemalloc.so:/cache/libmirrord_layer.so");
+  });
+
+  it("removes unset names exactly, even when the pod provided them", () => {
+    const env = childEnvironment({
+      ...base,
+      local: { AWS_PROFILE: "dev", aws_profile: "x" },
+      remote: { SECRET: "s" },
+      unset: ["AWS_PROFILE", "SECRET"],
+    });
+    assert.equal("AWS_PROFILE" in env, false);
+    assert.equal("SECRET" in env, false);
+    assert.equal(env.aws_profile, "x");
+  });
+
+  it("uses DYLD_INSERT_LIBRARIES on macOS", () => {
+    const env = childEnvironment({ ...base, local: {}, preloadVariable: "DYLD_INSERT_LIBRARIES" });
+    assert.equal(env.DYLD_INSERT_LIBRARIES, "/cache/libmirrord_layer.so");
+    assert.equal("LD_PRELOAD" in env, false);
+  });
+});
+
+describe("appendLibrary", () => {
+  it("does not add the layer twice and normalises separators", () => {
+    assert.equal(appendLibrary("/a.so /b.so:/c.so", "/b.so"), "/a.so:/b.so:/c.so");
+    assert.equal(appendLibrary("", "/l.so"), "/l.so");
+  });
+});

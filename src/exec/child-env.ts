@@ -1,0 +1,36 @@
+/** The environment `mirrord exec` hands to the user's program (cli-config.md §6.1 steps 9h and 11). */
+
+export interface ChildEnvInputs {
+  /** This process's environment. */
+  local: Record<string, string | undefined>;
+  /** The target's variables after include/exclude, env_file, mapping and override. */
+  remote: Record<string, string>;
+  /** mirrord's own variables for the layer (resolved config, intproxy address, …). */
+  mirrord: Record<string, string>;
+  /** Absolute path of the extracted layer, appended to LD_PRELOAD. */
+  layerPath: string;
+  /** `feature.env.unset`: removed by exact name at the end. */
+  unset: readonly string[];
+  preloadVariable?: "LD_PRELOAD" | "DYLD_INSERT_LIBRARIES";
+}
+
+/** Local env, then the remote one on top (remote wins), then mirrord's variables, minus `unset`. */
+export function childEnvironment(inputs: ChildEnvInputs): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(inputs.local)) if (value !== undefined) env[key] = value;
+  Object.assign(env, inputs.remote, inputs.mirrord);
+  const preload = inputs.preloadVariable ?? "LD_PRELOAD";
+  env[preload] = appendLibrary(env[preload], inputs.layerPath);
+  env.MIRRORD_PROGRESS_MODE = "off";
+  // libuv's io_uring file operations bypass libc, so the layer would not see Node's file calls.
+  env.UV_USE_IO_URING = "0";
+  for (const name of inputs.unset) delete env[name];
+  return env;
+}
+
+/** Appends `library` to a `:`/space separated preload list, never clobbering what the user had. */
+export function appendLibrary(existing: string | undefined, library: string): string {
+  const entries = (existing ?? "").split(/[:\s]+/).filter(Boolean);
+  if (entries.includes(library)) return entries.join(":");
+  return [...entries, library].join(":");
+}
