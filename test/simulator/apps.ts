@@ -1,0 +1,15 @@
+/** argv of the sample apps in ./apps, as seen from inside a pod (they are mounted read-only there). */
+import { APPS_MOUNT } from "./rootfs.ts";
+
+const python = (script: string, ...args: string[]): string[] => [
+  "python3",
+  `${APPS_MOUNT}/${script}`,
+  ...args,
+];
+
+export const sampleApps = {
+  /** HTTP/1.1 server replying JSON {hostname, mode: $APP_MODE, method, path, headers, body}. */
+  httpEcho: (port: number): string[] => python("http_echo.py", String(port)),
+  /** TCP server echoing bytes back. */
+  tcpEcho: (port: number): string[] => python("tcp_echo.py", String(port)),
+};
