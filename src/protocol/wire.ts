@@ -1,0 +1,142 @@
+/** Little-endian byte cursors: `Reader` over a received frame, `Writer` growing an outgoing one. */
+import { ProtocolError, type ProtocolErrorCode } from "./errors.ts";
+
+const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/**
+ * Reads fields from one frame. `end` bounds every read so a lying length can never reach past the
+ * frame; `path` is the stack of field names being read, reported in errors.
+ */
+export class Reader {
+  private readonly view: DataView;
+  readonly path: string[] = [];
+  pos: number;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    start: number,
+    readonly end: number,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.pos = start;
+  }
+
+  fail(code: ProtocolErrorCode, detail: string, offset = this.pos): never {
+    throw new ProtocolError(code, detail, offset, this.path.join("."));
+  }
+
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  private take(size: number): number {
+    if (size > this.remaining) this.fail("truncated", `needs ${size} bytes, ${this.remaining} remain`);
+    const at = this.pos;
+    this.pos += size;
+    return at;
+  }
+
+  u8(): number {
+    return this.view.getUint8(this.take(1));
+  }
+  u16(): number {
+    return this.view.getUint16(this.take(2), true);
+  }
+  u32(): number {
+    return this.view.getUint32(this.take(4), true);
+  }
+  i32(): number {
+    return this.view.getInt32(this.take(4), true);
+  }
+  u64(): bigint {
+    return this.view.getBigUint64(this.take(8), true);
+  }
+  i64(): bigint {
+    return this.view.getBigInt64(this.take(8), true);
+  }
+
+  /** Raw bytes, copied so the result does not pin the receive buffer. */
+  raw(size: number): Uint8Array {
+    const at = this.take(size);
+    return this.bytes.slice(at, at + size);
+  }
+
+  /** A u32 length or count, checked against what is left before anything is allocated for it. */
+  length(minItemSize: number, what: string): number {
+    const at = this.pos;
+    const count = this.u32();
+    if (count * minItemSize > this.remaining)
+      this.fail(
+        "truncated",
+        `${what} of ${count} needs at least ${count * minItemSize} bytes, ${this.remaining} remain`,
+        at,
+      );
+    return count;
+  }
+
+  utf8(size: number): string {
+    const at = this.pos;
+    const raw = this.bytes.subarray(at, at + size);
+    this.take(size);
+    try {
+      return utf8Decoder.decode(raw);
+    } catch {
+      return this.fail("bad-utf8", "string is not valid UTF-8", at);
+    }
+  }
+}
+
+export class Writer {
+  private buf = new Uint8Array(256);
+  private view = new DataView(this.buf.buffer);
+  pos = 0;
+
+  /** Reserves `size` bytes and returns where they start; may replace `buf`/`view`, so call it first. */
+  private room(size: number): number {
+    if (this.pos + size > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.buf.length * 2, this.pos + size));
+      grown.set(this.buf.subarray(0, this.pos));
+      this.buf = grown;
+      this.view = new DataView(grown.buffer);
+    }
+    const at = this.pos;
+    this.pos += size;
+    return at;
+  }
+
+  u8(v: number): void {
+    const at = this.room(1);
+    this.view.setUint8(at, v);
+  }
+  u16(v: number): void {
+    const at = this.room(2);
+    this.view.setUint16(at, v, true);
+  }
+  u32(v: number): void {
+    const at = this.room(4);
+    this.view.setUint32(at, v, true);
+  }
+  i32(v: number): void {
+    const at = this.room(4);
+    this.view.setInt32(at, v, true);
+  }
+  u64(v: bigint): void {
+    const at = this.room(8);
+    this.view.setBigUint64(at, v, true);
+  }
+  i64(v: bigint): void {
+    const at = this.room(8);
+    this.view.setBigInt64(at, v, true);
+  }
+  raw(v: Uint8Array): void {
+    const at = this.room(v.length);
+    this.buf.set(v, at);
+  }
+  /** Overwrites a u32 already written (the frame length, once the body size is known). */
+  patchU32(at: number, v: number): void {
+    this.view.setUint32(at, v, true);
+  }
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
