@@ -52,7 +52,7 @@ export class FancyRegexAbi {
     try {
       instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), {});
     } catch (error) {
-      throw new FancyRegexEngineError(`fancy-regex wasm module cannot be loaded: ${describe(error)}`);
+      throw new FancyRegexEngineError(`fancy-regex wasm module cannot be loaded: ${errorText(error)}`);
     }
     return new FancyRegexAbi(checkExports(instance.exports));
   }
@@ -88,7 +88,7 @@ export class FancyRegexAbi {
       try {
         this.#exports.fr_regex_free(handle);
       } catch (error) {
-        this.#trap = describe(error);
+        this.#trap = errorText(error);
       }
     }
   }
@@ -134,7 +134,7 @@ export class FancyRegexAbi {
     try {
       return call();
     } catch (error) {
-      this.#trap = describe(error);
+      this.#trap = errorText(error);
       throw new FancyRegexEngineError(`fancy-regex wasm trapped: ${this.#trap}`);
     }
   }
@@ -152,6 +152,6 @@ function checkExports(exports: Record<string, unknown>): FancyRegexExports {
   return exports as unknown as FancyRegexExports;
 }
 
-function describe(error: unknown): string {
+function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -21,8 +21,6 @@ const STATUS_REGEX_ERROR: i32 = -1;
 const STATUS_UNKNOWN_HANDLE: i32 = -2;
 /// The bytes passed are not UTF-8.
 const STATUS_NOT_UTF8: i32 = -3;
-/// A buffer could not be allocated (linear memory cannot grow further).
-const STATUS_OUT_OF_MEMORY: i32 = -4;
 
 thread_local! {
     static SLOTS: RefCell<Slots> = RefCell::new(Slots::default());
@@ -114,7 +112,10 @@ pub extern "C" fn fr_alloc(len: usize) -> *mut u8 {
 /// `ptr` must come from `fr_alloc(len)` and not have been released yet.
 #[no_mangle]
 pub unsafe extern "C" fn fr_dealloc(ptr: *mut u8, len: usize) {
-    if let (false, Some(layout)) = (ptr.is_null(), byte_layout(len)) {
+    if ptr.is_null() {
+        return;
+    }
+    if let Some(layout) = byte_layout(len) {
         dealloc(ptr, layout);
     }
 }
@@ -137,14 +138,8 @@ pub unsafe extern "C" fn fr_compile(ptr: *const u8, len: usize, flags: u32) -> i
     match RegexBuilder::new(&source).build() {
         Ok(regex) => {
             let index = SLOTS.with(|slots| slots.borrow_mut().insert(regex));
-            match i32::try_from(index + 1) {
-                Ok(handle) => handle,
-                Err(_) => {
-                    SLOTS.with(|slots| slots.borrow_mut().remove(index));
-                    set_last_error("too many live regexes".to_owned());
-                    STATUS_OUT_OF_MEMORY
-                }
-            }
+            // Cannot overflow: 2^31 live regexes would not fit in a 4 GiB linear memory.
+            (index + 1) as i32
         }
         Err(error) => {
             set_last_error(error.to_string());
