@@ -181,23 +181,21 @@ export class SimProcess {
     }
   }
 
-  /** Waits until the process prints a line matching `pattern` on stdout; fails early if it exits first. */
-  async waitForStdout(pattern: RegExp, what: string, timeoutMs: number): Promise<RegExpExecArray> {
-    let found: RegExpExecArray | null = null;
+  /** Waits until the process prints something matching `pattern` on stdout; fails early if it exits first. */
+  async waitForStdout(pattern: RegExp, what: string, timeoutMs: number): Promise<void> {
     await waitFor(what, timeoutMs, () => {
-      found = pattern.exec(this.stdout());
-      if (found === null && this.exit !== undefined) {
+      if (pattern.test(this.stdout())) return true;
+      if (this.exit !== undefined) {
         throw new Error(
           `${what}: \`${this.argv.join(" ")}\` exited (${describeExit(this.exit)}): ${this.stderr()}`,
         );
       }
-      return found !== null;
+      return false;
     });
-    return found as unknown as RegExpExecArray;
   }
 }
 
-export function describeExit(exit: Exit): string {
+function describeExit(exit: Exit): string {
   return exit.signal === null ? `code ${exit.code}` : `signal ${exit.signal}`;
 }
 

@@ -4,6 +4,7 @@
  * /sys and a minimal /dev, sets the hostname and pivots into the directory.
  */
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   lstatSync,
@@ -56,10 +57,14 @@ export interface RootfsSpec {
 /** Writes the pod's own files under `spec.dir`; returns the host directories to bind read-only. */
 export function prepareRootfs(spec: RootfsSpec): string[] {
   const { dir } = spec;
+  const files = Object.entries(spec.files).map(
+    ([path, content]) => [checkPodFilePath(path), content] as const,
+  );
   for (const sub of ["usr", "proc", "sys", "dev", "etc", "root", "home", "run", "var/tmp", APPS_MOUNT]) {
     mkdirSync(join(dir, sub), { recursive: true });
   }
-  mkdirSync(join(dir, "tmp"), { mode: 0o1777 });
+  mkdirSync(join(dir, "tmp"));
+  chmodSync(join(dir, "tmp"), 0o1777);
   const binds = ["/usr", APPS_SOURCE];
   for (const top of TOP_LEVEL_LINKS_OR_DIRS) {
     const host = `/${top}`;
@@ -82,7 +87,10 @@ export function prepareRootfs(spec: RootfsSpec): string[] {
   writeFileSync(join(dir, "etc/hostname"), `${spec.hostname}\n`);
   writeFileSync(join(dir, "etc/hosts"), hostsFile(spec.hostname, spec.ip));
   writeFileSync(join(dir, "etc/resolv.conf"), resolvConf());
-  for (const [path, content] of Object.entries(spec.files)) writePodFile(dir, path, content);
+  for (const [path, content] of files) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
   return binds;
 }
 
@@ -100,18 +108,15 @@ function resolvConf(): string {
   return `search ${SEARCH_DOMAINS.join(" ")}\nnameserver ${DNS_IP}\noptions ndots:5\n`;
 }
 
-function writePodFile(root: string, path: string, content: string | Uint8Array): void {
-  const clean = normalize(path);
-  if (!path.startsWith("/") || clean !== path || path.endsWith("/")) {
+function checkPodFilePath(path: string): string {
+  if (!path.startsWith("/") || normalize(path) !== path || path.endsWith("/")) {
     throw new Error(`pod file path ${JSON.stringify(path)} must be absolute and normalized`);
   }
-  const reserved = RESERVED.find((prefix) => clean === prefix || clean.startsWith(`${prefix}/`));
+  const reserved = RESERVED.find((prefix) => path === prefix || path.startsWith(`${prefix}/`));
   if (reserved !== undefined) {
     throw new Error(`pod file ${path} lies under ${reserved}, which the simulator mounts over`);
   }
-  const target = join(root, clean);
-  mkdirSync(dirname(target), { recursive: true });
-  writeFileSync(target, content);
+  return path;
 }
 
 /** Single-quotes a value for sh. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { promises as dnsPromises } from "node:dns";
+import { once } from "node:events";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { hostname as laptopHostname } from "node:os";
@@ -78,6 +79,27 @@ function traces(prefix: string, runDir: string) {
   };
 }
 
+const NOTHING_LEFT: ReturnType<typeof traces> = {
+  netns: [],
+  processes: [],
+  mounts: [],
+  nftTables: false,
+  runDirExists: false,
+  newHostLinks: [],
+};
+
+const clusterOwners: ChildProcess[] = [];
+
+/** Runs fixtures/cluster-owner.ts in its own process; resolves once its cluster is up. */
+async function startClusterOwner() {
+  const owner = spawn(process.execPath, [`${import.meta.dir}/fixtures/cluster-owner.ts`], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  clusterOwners.push(owner);
+  const line = await firstLine(owner.stdout, 20_000);
+  return { owner, leftover: JSON.parse(line) as { prefix: string; runDir: string; appPid: number } };
+}
+
 /** Connects from the laptop (host namespace); resolves with the error code, or "connected". */
 function laptopConnect(host: string, port: number): Promise<string> {
   return new Promise((resolve) => {
@@ -124,6 +146,8 @@ describe.skipIf(unavailable !== undefined)("cluster simulator", () => {
 
   afterAll(async () => {
     await cluster?.destroy();
+    for (const owner of clusterOwners) owner.kill("SIGKILL");
+    sweepDeadRuns();
   });
 
   it("gives the pod its own hostname, files and env, visible to an agent through /proc/<appPid>", async () => {
@@ -259,41 +283,32 @@ describe.skipIf(unavailable !== undefined)("cluster simulator", () => {
 
     await doomed.destroy();
     await doomed.destroy();
-    expect(traces(doomed.prefix, doomed.runDir)).toEqual({
-      netns: [],
-      processes: [],
-      mounts: [],
-      nftTables: false,
-      runDirExists: false,
-      newHostLinks: [],
-    });
+    expect(traces(doomed.prefix, doomed.runDir)).toEqual(NOTHING_LEFT);
     await expect(doomed.addPod({ name: "late" })).rejects.toThrow("cluster doomed is destroyed");
   });
 
+  it("cleans up by itself when its process is terminated with SIGTERM", async () => {
+    const { owner, leftover } = await startClusterOwner();
+    expect(traces(leftover.prefix, leftover.runDir).processes).toContain(leftover.appPid);
+    owner.kill("SIGTERM");
+    const [code] = (await once(owner, "exit")) as [number | null];
+    expect(code).toBe(143);
+    expect(traces(leftover.prefix, leftover.runDir)).toEqual(NOTHING_LEFT);
+  });
+
   it("sweeps the leftovers of a run whose owner died, and leaves live runs alone", async () => {
-    const owner = spawn(process.execPath, [`${import.meta.dir}/fixtures/abandoned-cluster.ts`], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const line = await firstLine(owner.stdout, 20_000);
-    const leftover = JSON.parse(line) as { prefix: string; runDir: string; appPid: number };
+    const { owner, leftover } = await startClusterOwner();
     expect(sweepDeadRuns()).not.toContain(owner.pid);
     expect(isRunning(leftover.appPid)).toBe(true);
 
     owner.kill("SIGKILL");
-    await new Promise((resolve) => owner.once("exit", resolve));
+    await once(owner, "exit");
     const abandoned = traces(leftover.prefix, leftover.runDir);
     expect(abandoned.netns.length).toBe(3);
     expect(abandoned.processes).toContain(leftover.appPid);
 
     expect(sweepDeadRuns()).toContain(owner.pid as number);
-    expect(traces(leftover.prefix, leftover.runDir)).toEqual({
-      netns: [],
-      processes: [],
-      mounts: [],
-      nftTables: false,
-      runDirExists: false,
-      newHostLinks: [],
-    });
+    expect(traces(leftover.prefix, leftover.runDir)).toEqual(NOTHING_LEFT);
     expect(await client.exec(echoThrough("db", db.port))).toMatchObject({ code: 0, stdout: "ping\n" });
   });
 });
