@@ -203,6 +203,13 @@ describe.skipIf(unavailable !== undefined)("cluster simulator", () => {
     expect((await api.exec(["getent", "hosts", "nope.default.svc.cluster.local"])).code).not.toBe(0);
   });
 
+  it("lets a service select an existing pod, so clients reach the pod's app by service name", async () => {
+    const web = await cluster.addService({ name: "web", port: 8080, pod: api });
+    expect(web).toMatchObject({ ip: api.ip, fqdn: "web.default.svc.cluster.local", pod: api });
+    const fetched = await client.exec(["curl", "-sS", "--max-time", "5", "http://web:8080/by-name"]);
+    expect(JSON.parse(fetched.stdout)).toMatchObject({ hostname: "api-7d9f", path: "/by-name" });
+  });
+
   it("keeps the laptop out: no interface into the cluster, no DNS answers, no connection", async () => {
     expect(readFileSync("/etc/resolv.conf", "utf8")).toBe(laptopBefore.resolvConf);
     expect(readFileSync("/etc/hosts", "utf8")).toBe(laptopBefore.hosts);
