@@ -34,10 +34,12 @@ export function vectorFiles(): VectorFile[] {
 export const STRICT_CFLAGS = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-O2", "-fPIC"];
 
 const buildDir = mkdtempSync(join(tmpdir(), "mirrord-protocol-test-"));
+const built = new Set<string>();
 
 /** Compiles the C codec plus one test program from layer/test; returns the executable's path. */
 export function compileCTest(program: string, extraSources: string[], flags: string[]): string {
   const out = join(buildDir, `${program}-${flags.join("").replace(/[^a-z0-9]/gi, "")}`);
+  if (built.has(out)) return out;
   const layer = join(repoRoot, "layer");
   const args = [
     ...flags,
@@ -51,5 +53,6 @@ export function compileCTest(program: string, extraSources: string[], flags: str
   ];
   const run = spawnSync("gcc", args, { encoding: "utf8" });
   if (run.status !== 0) throw new Error(`gcc ${args.join(" ")} failed:\n${run.stderr}`);
+  built.add(out);
   return out;
 }
