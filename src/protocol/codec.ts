@@ -24,7 +24,7 @@ export type Value =
   | readonly Value[]
   | { readonly [key: string]: Value };
 
-type Record_ = { readonly [key: string]: Value };
+type FieldValues = { readonly [key: string]: Value };
 
 const utf8Encoder = new TextEncoder();
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -121,7 +121,7 @@ function invalid(path: readonly string[], detail: string): never {
   throw new ProtocolError("invalid-value", detail, -1, path.join("."));
 }
 
-export function encodeFields(w: Writer, fields: readonly Field[], value: Record_, path: string[]): void {
+export function encodeFields(w: Writer, fields: readonly Field[], value: FieldValues, path: string[]): void {
   for (const field of fields) {
     path.push(field.name);
     if (!(field.name in value)) invalid(path, "missing field");
@@ -212,7 +212,7 @@ function encodeValue(w: Writer, type: FieldType, value: Value, path: string[]): 
   }
 }
 
-function isRecord(value: Value): value is Record_ {
+function isRecord(value: Value): value is FieldValues {
   return (
     typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array)
   );
