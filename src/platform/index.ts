@@ -4,3 +4,6 @@
  * filters) never import it at all, so they also run on Deno.
  */
 export { type AssetBytes, embeddedAsset, isCompiledBinary } from "./bun/embedded-files.ts";
+export { joinNamespacesOf, NamespaceError, type NamespaceKind } from "./bun/namespaces.ts";
+export { replaceProcessImage } from "./bun/process-image.ts";
+export { type SelfCommand, selfCommand } from "./bun/self-command.ts";
