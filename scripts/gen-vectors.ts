@@ -437,6 +437,17 @@ const vectors: [string, bigint, Message][] = [
     { type: "HttpAbort", connId: 9n, requestId: 1n, message: "local app reset the connection" },
   ],
   [
+    "layer-config",
+    0n,
+    {
+      type: "LayerConfig",
+      hostname: true,
+      skipBuildTools: false,
+      skipProcesses: ["bash", "node-gyp", unicode],
+      skipExtraBuildTools: [],
+    },
+  ],
+  [
     "http-request-head-h09",
     0n,
     {

@@ -1026,6 +1026,27 @@ void mp_dump_frame(FILE *f, const mp_message *msg) {
     fputs(",\"message\":", f);
     dump_string(f, &msg->u.http_abort.message);
     break;
+  case MP_MSG_LAYER_CONFIG:
+    fputs("\"type\":\"LayerConfig\"", f);
+    fputs(",\"hostname\":", f);
+    fputs(msg->u.layer_config.hostname ? "true" : "false", f);
+    fputs(",\"skipBuildTools\":", f);
+    fputs(msg->u.layer_config.skip_build_tools ? "true" : "false", f);
+    fputs(",\"skipProcesses\":", f);
+    fputc('[', f);
+    for (uint32_t i = 0; i < msg->u.layer_config.skip_processes.count; i++) {
+      if (i > 0) fputc(',', f);
+      dump_string(f, &msg->u.layer_config.skip_processes.items[i]);
+    }
+    fputc(']', f);
+    fputs(",\"skipExtraBuildTools\":", f);
+    fputc('[', f);
+    for (uint32_t i = 0; i < msg->u.layer_config.skip_extra_build_tools.count; i++) {
+      if (i > 0) fputc(',', f);
+      dump_string(f, &msg->u.layer_config.skip_extra_build_tools.items[i]);
+    }
+    fputc(']', f);
+    break;
   default:
     fputs("\"type\":null", f);
   }

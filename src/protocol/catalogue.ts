@@ -291,4 +291,13 @@ export const messages: readonly MessageDef[] = [
   message("HttpResponseBody", 0x0514, "client", { connId, requestId: u64, data: bytes }),
   message("HttpResponseEnd", 0x0515, "client", { connId, requestId: u64, trailers: headers }),
   message("HttpAbort", 0x0516, "both", { connId, requestId: u64, message: string }),
+
+  // Handed from `mirrord exec` to the layer it injects (base64 in MIRRORD_LAYER_CONFIG), never sent
+  // over a socket: both ends come from the same build, so its fields may change between builds.
+  message("LayerConfig", 0x0600, "client", {
+    hostname: bool,
+    skipBuildTools: bool,
+    skipProcesses: list(string),
+    skipExtraBuildTools: list(string),
+  }),
 ];

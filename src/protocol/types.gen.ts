@@ -448,6 +448,13 @@ export interface HttpAbortMessage {
   requestId: bigint;
   message: string;
 }
+export interface LayerConfigMessage {
+  type: "LayerConfig";
+  hostname: boolean;
+  skipBuildTools: boolean;
+  skipProcesses: string[];
+  skipExtraBuildTools: string[];
+}
 
 export type Message =
   | HelloMessage
@@ -521,7 +528,8 @@ export type Message =
   | HttpResponseHeadMessage
   | HttpResponseBodyMessage
   | HttpResponseEndMessage
-  | HttpAbortMessage;
+  | HttpAbortMessage
+  | LayerConfigMessage;
 
 export type MessageType = Message["type"];
 

@@ -2139,6 +2139,50 @@ static int wr_msg_http_abort(mp_writer *w, const mp_msg_http_abort *v, unsigned 
   return 0;
 }
 
+static int rd_msg_layer_config(mp_reader *r, mp_msg_layer_config *out, unsigned depth) {
+  (void)depth;
+  if (rd_bool(r, &out->hostname)) return -1;
+  if (rd_bool(r, &out->skip_build_tools)) return -1;
+  {
+    uint32_t n;
+    if (rd_length(r, 4u, &n)) return -1;
+    out->skip_processes.count = n;
+    out->skip_processes.items = NULL;
+    if (n > 0 && !(out->skip_processes.items = (mp_bytes *)rd_alloc(r, n, sizeof(mp_bytes)))) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+      if (rd_string(r, &out->skip_processes.items[i])) return -1;
+    }
+  }
+  {
+    uint32_t n;
+    if (rd_length(r, 4u, &n)) return -1;
+    out->skip_extra_build_tools.count = n;
+    out->skip_extra_build_tools.items = NULL;
+    if (n > 0 && !(out->skip_extra_build_tools.items = (mp_bytes *)rd_alloc(r, n, sizeof(mp_bytes)))) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+      if (rd_string(r, &out->skip_extra_build_tools.items[i])) return -1;
+    }
+  }
+  return 0;
+}
+
+static int wr_msg_layer_config(mp_writer *w, const mp_msg_layer_config *v, unsigned depth) {
+  (void)depth;
+  if (wr_u8(w, v->hostname ? 1u : 0u)) return -1;
+  if (wr_u8(w, v->skip_build_tools ? 1u : 0u)) return -1;
+  if (v->skip_processes.count > 0 && !v->skip_processes.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u32(w, v->skip_processes.count)) return -1;
+  for (uint32_t i = 0; i < v->skip_processes.count; i++) {
+    if (wr_string(w, &v->skip_processes.items[i])) return -1;
+  }
+  if (v->skip_extra_build_tools.count > 0 && !v->skip_extra_build_tools.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u32(w, v->skip_extra_build_tools.count)) return -1;
+  for (uint32_t i = 0; i < v->skip_extra_build_tools.count; i++) {
+    if (wr_string(w, &v->skip_extra_build_tools.items[i])) return -1;
+  }
+  return 0;
+}
+
 static int rd_message(mp_reader *r, mp_message *out) {
   int rc = 0;
   switch (out->tag) {
@@ -2352,6 +2396,9 @@ static int rd_message(mp_reader *r, mp_message *out) {
     break;
   case MP_MSG_HTTP_ABORT:
     rc = rd_msg_http_abort(r, &out->u.http_abort, 0);
+    break;
+  case MP_MSG_LAYER_CONFIG:
+    rc = rd_msg_layer_config(r, &out->u.layer_config, 0);
     break;
   default:
     return rd_fail(r, MP_ERR_UNKNOWN_TAG, MP_LENGTH_PREFIX_SIZE);
@@ -2573,6 +2620,9 @@ static int wr_message(mp_writer *w, const mp_message *v) {
   case MP_MSG_HTTP_ABORT:
     rc = wr_msg_http_abort(w, &v->u.http_abort, 0);
     break;
+  case MP_MSG_LAYER_CONFIG:
+    rc = wr_msg_layer_config(w, &v->u.layer_config, 0);
+    break;
   default:
     return wr_fail(w, MP_ERR_UNKNOWN_TAG);
   }
@@ -2725,6 +2775,8 @@ const char *mp_message_name(uint16_t tag) {
     return "HttpResponseEnd";
   case MP_MSG_HTTP_ABORT:
     return "HttpAbort";
+  case MP_MSG_LAYER_CONFIG:
+    return "LayerConfig";
   default:
     return NULL;
   }

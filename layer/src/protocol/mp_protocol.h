@@ -339,6 +339,7 @@ enum mp_message_tag {
   MP_MSG_HTTP_RESPONSE_BODY = 0x0514,
   MP_MSG_HTTP_RESPONSE_END = 0x0515,
   MP_MSG_HTTP_ABORT = 0x0516,
+  MP_MSG_LAYER_CONFIG = 0x0600,
 };
 
 typedef struct mp_msg_hello {
@@ -707,6 +708,13 @@ typedef struct mp_msg_http_abort {
   mp_bytes message;
 } mp_msg_http_abort;
 
+typedef struct mp_msg_layer_config {
+  bool hostname;
+  bool skip_build_tools;
+  struct { uint32_t count; mp_bytes *items; } skip_processes;
+  struct { uint32_t count; mp_bytes *items; } skip_extra_build_tools;
+} mp_msg_layer_config;
+
 typedef struct mp_message {
   uint16_t tag; /* one of MP_MSG_* */
   uint64_t request_id;
@@ -778,6 +786,7 @@ typedef struct mp_message {
     mp_msg_http_response_body http_response_body;
     mp_msg_http_response_end http_response_end;
     mp_msg_http_abort http_abort;
+    mp_msg_layer_config layer_config;
   } u;
 } mp_message;
 
