@@ -1,47 +1,78 @@
 /* libmirrord_layer: constructor. Decides once, at load time, whether this process is under mirrord. */
+#include "layer.h"
+
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "guard.h"
+#include "layer_config.h"
 #include "layer_env.h"
-
-#define LAYER_EXPORT __attribute__((visibility("default")))
+#include "process_skip.h"
+#include "proxy_client.h"
+#include "real.h"
+#include "sys.h"
 
 /* Lets `mirrord diagnose` and tests confirm which layer a process loaded (dlsym / nm -D). */
 LAYER_EXPORT const char mirrord_layer_version[] = MIRRORD_LAYER_VERSION;
 
-static struct layer_env layer;
+__thread int layer_depth;
 
-static void say(const char *text) {
-  size_t len = strlen(text);
-  while (len > 0) {
-    ssize_t n = write(STDERR_FILENO, text, len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
-    text += n;
-    len -= (size_t)n;
-  }
+static struct {
+  bool active;
+  layer_config config;
+} layer;
+
+bool layer_is_active(void) { return layer.active; }
+bool layer_feature_hostname(void) { return layer.active && layer.config.hostname; }
+
+static void debug(const struct layer_env *env, const char *format, const char *detail) {
+  if (!env->debug) return;
+  char line[512];
+  snprintf(line, sizeof(line), "mirrord-layer[%d]: ", (int)getpid());
+  size_t used = strlen(line);
+  snprintf(line + used, sizeof(line) - used, format, detail);
+  sys_say(line);
 }
 
-__attribute__((constructor)) static void layer_init(void) {
+__attribute__((constructor)) static void layer_init(int argc, char **argv, char **envp) {
+  (void)envp;
   int saved_errno = errno;
-  layer_env_read(&layer);
-  char line[256];
-  switch (layer.mode) {
-  case LAYER_INACTIVE:
-    if (layer.debug) say("mirrord-layer: inactive (no mirrord session in the environment)\n");
-    break;
-  case LAYER_MISCONFIGURED:
-    snprintf(line, sizeof(line), "mirrord-layer: not active in pid %d: %s\n", (int)getpid(), layer.problem);
-    say(line);
-    break;
-  case LAYER_ACTIVE:
-    if (layer.debug) {
-      snprintf(line, sizeof(line), "mirrord-layer: active in pid %d\n", (int)getpid());
-      say(line);
-    }
-    break;
+  struct layer_env env;
+  layer_env_read(&env);
+  if (env.mode == LAYER_INACTIVE) {
+    debug(&env, "inactive (%s)\n", "no mirrord session in the environment");
+    goto out;
   }
+  char problem[256];
+  if (env.mode == LAYER_MISCONFIGURED || !layer_config_load(&layer.config, problem, sizeof(problem))) {
+    char line[400];
+    snprintf(line, sizeof(line), "mirrord-layer: not active in pid %d: %s\n", (int)getpid(),
+             env.mode == LAYER_MISCONFIGURED ? env.problem : problem);
+    sys_say(line);
+    goto out;
+  }
+  real_resolve();
+
+  char exe[PATH_MAX];
+  ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+  exe[exe_len > 0 ? exe_len : 0] = '\0';
+  const char *exec_name = exe_len > 0 ? path_basename(exe) : NULL;
+  const char *invoked_as = argc > 0 && argv && argv[0] ? path_basename(argv[0]) : NULL;
+  if (process_is_skipped(&layer.config, exec_name, invoked_as)) {
+    debug(&env, "skipped (%s is in skip_processes or a build tool)\n", invoked_as ? invoked_as : "?");
+    goto out;
+  }
+
+  char name[128];
+  snprintf(name, sizeof(name), "%s[%d]", invoked_as ? invoked_as : (exec_name ? exec_name : "?"), (int)getpid());
+  guard_enter();
+  int rc = proxy_open(&env.intproxy_addr, name);
+  guard_leave();
+  layer.active = true;
+  debug(&env, rc == 0 ? "active (%s)\n" : "active, but the internal proxy is unreachable (%s)\n", name);
+out:
   errno = saved_errno;
 }

@@ -1,10 +1,21 @@
-/* The one place the layer looks up the real libc symbols it interposes. */
+/* The one place the layer looks up the real libc functions it interposes. */
 #ifndef MIRRORD_LAYER_REAL_H
 #define MIRRORD_LAYER_REAL_H
 
-#include <dlfcn.h>
+#include <stddef.h>
+#include <sys/utsname.h>
 
-/* Resolves the next definition of NAME after the layer, i.e. libc's. Hooks call this once and cache it. */
-#define REAL_SYMBOL(name) dlsym(RTLD_NEXT, name)
+struct real_functions {
+  int (*gethostname)(char *name, size_t len);
+  int (*uname)(struct utsname *buf);
+};
+
+/* Filled once by the constructor (dlsym is not async-signal-safe, so never from a hook). */
+extern struct real_functions real;
+
+void real_resolve(void);
+
+/* The real function, resolving it on the spot if a hook runs before the constructor did. */
+#define REAL(name) (real.name ? real.name : (real_resolve(), real.name))
 
 #endif

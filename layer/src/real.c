@@ -1,0 +1,10 @@
+#include "real.h"
+
+#include <dlfcn.h>
+
+struct real_functions real;
+
+void real_resolve(void) {
+  real.gethostname = (int (*)(char *, size_t))dlsym(RTLD_NEXT, "gethostname");
+  real.uname = (int (*)(struct utsname *))dlsym(RTLD_NEXT, "uname");
+}
