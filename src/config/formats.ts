@@ -2,9 +2,10 @@
  * Parses config text by file extension: `.toml`, `.yaml`/`.yml`, and JSON (with comments and
  * trailing commas) for everything else. Syntax errors carry line and column and, where we can, the fix.
  */
+
+import { load as loadYaml, YAMLException } from "js-yaml";
 import { type ParseError, parse as parseJsonc, printParseErrorCode } from "jsonc-parser";
 import { parse as parseToml, TomlError } from "smol-toml";
-import { parseDocument } from "yaml";
 import { ConfigError } from "./errors.ts";
 
 export type ConfigFormat = "json" | "toml" | "yaml";
@@ -82,13 +83,14 @@ function parseTomlText(text: string, file: string): unknown {
   }
 }
 
+/** js-yaml rather than `yaml`: the latter reads process.env on every parse, which Deno forbids without --allow-env. */
 function parseYamlText(text: string, file: string): unknown {
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
-  const [first] = document.errors;
-  if (first !== undefined) {
-    const { line, column } = lineColumnAt(text, first.pos[0]);
-    const reason = first.message.split("\n")[0] ?? "syntax error";
-    throw new ConfigError(`${file}:${line}:${column}: invalid YAML: ${reason}`, { file, line, column });
+  try {
+    return loadYaml(text) ?? {};
+  } catch (error) {
+    if (!(error instanceof YAMLException)) throw error;
+    const line = (error.mark?.line ?? 0) + 1;
+    const column = (error.mark?.column ?? 0) + 1;
+    throw new ConfigError(`${file}:${line}:${column}: invalid YAML: ${error.reason}`, { file, line, column });
   }
-  return document.toJS() ?? {};
 }

@@ -4,6 +4,7 @@
  * env overrides (flags arrive as env) → magic → verify. File access is injected so this stays
  * runtime-agnostic.
  */
+import { getRandomValues } from "node:crypto";
 import * as v from "valibot";
 import { migrateDeprecated } from "./deprecated.ts";
 import { applyEnvOverrides, applyImagePartsEnv, type Env } from "./env-overrides.ts";
@@ -41,7 +42,7 @@ export interface LoadedConfig {
 
 export function randomKey(): string {
   const bytes = new Uint8Array(3);
-  crypto.getRandomValues(bytes);
+  getRandomValues(bytes);
   return [...bytes]
     .map((byte) => byte.toString(16).padStart(2, "0"))
     .join("")

@@ -91,9 +91,13 @@ export function withDefault<T extends v.GenericSchema, const D extends v.InferIn
   return v.pipe(v.optional(schema, fallback as never), v.description(description));
 }
 
-/** An optional field without default: absent stays absent in the resolved config. */
+/** An optional field without default: absent (or JSON null) stays absent in the resolved config. */
 export function maybe<T extends v.GenericSchema>(schema: T, description: string) {
-  return v.pipe(v.optional(schema), v.description(description));
+  return v.pipe(
+    v.nullish(schema),
+    v.description(description),
+    v.transform((value): v.InferOutput<T> | undefined => value ?? undefined),
+  );
 }
 
 type Shape = "boolean" | "string" | "number" | "object" | "array";
