@@ -3,6 +3,14 @@
 import { describeError } from "./errors.ts";
 import { runProgram } from "./program.ts";
 
+// `mirrord schema | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 try {
   await runProgram(process.argv.slice(2));
 } catch (error) {

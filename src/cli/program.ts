@@ -9,7 +9,10 @@ import * as extract from "./commands/extract.ts";
 import * as intproxy from "./commands/intproxy.ts";
 import * as ls from "./commands/ls.ts";
 import * as portForward from "./commands/port-forward.ts";
+import * as schema from "./commands/schema.ts";
+import * as verifyConfig from "./commands/verify-config.ts";
 import { UsageError } from "./errors.ts";
+import { normalizeExecArgv } from "./exec-options.ts";
 
 export const VERSION: string = packageJson.version;
 
@@ -22,6 +25,8 @@ export function buildProgram(): CAC {
   exec.register(cli);
   ls.register(cli);
   portForward.register(cli);
+  verifyConfig.register(cli);
+  schema.register(cli);
   diagnose.register(cli);
   completions.register(cli, isHidden);
   agent.register(cli);
@@ -77,7 +82,7 @@ export async function runProgram(argv: string[]): Promise<void> {
     );
   }
   try {
-    cli.parse(["mirrord", "mirrord", ...argv], { run: false });
+    cli.parse(["mirrord", "mirrord", ...(first === "exec" ? normalizeExecArgv(argv) : argv)], { run: false });
     if (!cli.matchedCommand && !cli.options.help) throw new UsageError(`unexpected argument \`${first}\``);
     await cli.runMatchedCommand();
   } catch (error) {
