@@ -31,16 +31,17 @@ describe("childEnvironment", () => {
     assert.equal(env.LD_PRELOAD, "/usr/lib/libjemalloc.so:/cache/libmirrord_layer.so");
   });
 
-  it("removes unset names exactly, even when the pod provided them", () => {
+  it("removes unset names case-insensitively, even when the pod provided them", () => {
     const env = childEnvironment({
       ...base,
-      local: { AWS_PROFILE: "dev", aws_profile: "x" },
+      local: { AWS_PROFILE: "dev", aws_profile: "x", SHELL_KEEP: "kept" },
       remote: { SECRET: "s" },
       unset: ["AWS_PROFILE", "SECRET"],
     });
     assert.equal("AWS_PROFILE" in env, false);
     assert.equal("SECRET" in env, false);
-    assert.equal(env.aws_profile, "x");
+    assert.equal("aws_profile" in env, false);
+    assert.equal(env.SHELL_KEEP, "kept");
   });
 
   it("uses DYLD_INSERT_LIBRARIES on macOS", () => {

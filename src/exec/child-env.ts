@@ -9,7 +9,7 @@ export interface ChildEnvInputs {
   mirrord: Record<string, string>;
   /** Absolute path of the extracted layer, appended to LD_PRELOAD. */
   layerPath: string;
-  /** `feature.env.unset`: removed by exact name at the end. */
+  /** `feature.env.unset`: removed at the end, names compared case-insensitively. */
   unset: readonly string[];
   preloadVariable?: "LD_PRELOAD" | "DYLD_INSERT_LIBRARIES";
 }
@@ -24,7 +24,8 @@ export function childEnvironment(inputs: ChildEnvInputs): Record<string, string>
   env.MIRRORD_PROGRESS_MODE = "off";
   // libuv's io_uring file operations bypass libc, so the layer would not see Node's file calls.
   env.UV_USE_IO_URING = "0";
-  for (const name of inputs.unset) delete env[name];
+  const unset = new Set(inputs.unset.map((name) => name.toLowerCase()));
+  for (const name of Object.keys(env)) if (unset.has(name.toLowerCase())) delete env[name];
   return env;
 }
 

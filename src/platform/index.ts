@@ -3,7 +3,9 @@
  * `./bun/`; the rest of `src/` imports it only through this file, and the pure modules (config, protocol,
  * filters) never import it at all, so they also run on Deno.
  */
+export { DetachedStartError, startDetached } from "./bun/detached-process.ts";
 export { type AssetBytes, embeddedAsset, isCompiledBinary } from "./bun/embedded-files.ts";
 export { joinNamespacesOf, NamespaceError, type NamespaceKind } from "./bun/namespaces.ts";
 export { replaceProcessImage } from "./bun/process-image.ts";
 export { type SelfCommand, selfCommand } from "./bun/self-command.ts";
+export { loadFancyRegexWasm } from "./bun/wasm-asset.ts";

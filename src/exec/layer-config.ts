@@ -1,0 +1,22 @@
+/**
+ * What the layer needs of the resolved config, as the binary LayerConfig message the C layer decodes
+ * with the same generated codec (base64 in MIRRORD_LAYER_CONFIG), so the layer never parses user input.
+ */
+import type { ResolvedConfig } from "../config/index.ts";
+import { encodeFrame, type MessageOf } from "../protocol/index.ts";
+
+export const LAYER_CONFIG_ENV = "MIRRORD_LAYER_CONFIG";
+
+export function layerConfigOf(config: ResolvedConfig): MessageOf<"LayerConfig"> {
+  return {
+    type: "LayerConfig",
+    hostname: config.feature.hostname,
+    skipBuildTools: config.skip_build_tools,
+    skipProcesses: config.skip_processes ?? [],
+    skipExtraBuildTools: config.skip_extra_build_tools ?? [],
+  };
+}
+
+export function encodeLayerConfig(config: ResolvedConfig): string {
+  return Buffer.from(encodeFrame({ requestId: 0n, message: layerConfigOf(config) })).toString("base64");
+}

@@ -1,0 +1,186 @@
+/**
+ * `mirrord exec`: resolve the config, reach the agent, start the internal proxy, fetch the target's
+ * environment, extract the layer, and become the user's program (cli-config.md §6.1).
+ */
+import { readFileSync } from "node:fs";
+import { parse as parseDotenv } from "dotenv";
+import { CliError } from "../cli/errors.ts";
+import {
+  RESOLVED_CONFIG_ENV,
+  type ResolvedConfig,
+  serializeForLayer,
+  unsupportedFeatures,
+} from "../config/index.ts";
+import { FancyRegexEngine } from "../filters/regex.ts";
+import { connectIntproxy } from "../intproxy/client.ts";
+import { layerPathForExec } from "../layer-asset/index.ts";
+import { loadFancyRegexWasm, replaceProcessImage, selfCommand, startDetached } from "../platform/index.ts";
+import { childEnvironment } from "./child-env.ts";
+import { linkKindOf } from "./elf.ts";
+import { encodeLayerConfig, LAYER_CONFIG_ENV } from "./layer-config.ts";
+import type { Progress } from "./progress.ts";
+import { composeRemoteEnv, envRequestOf } from "./remote-env.ts";
+import { BinaryNotFoundError, resolveBinary } from "./resolve-binary.ts";
+
+export interface ExecInputs {
+  /** The program and its arguments, argv[0] first. */
+  command: string[];
+  config: ResolvedConfig;
+  configPath: string | undefined;
+  /** Process env with the flag overrides merged in. */
+  env: Record<string, string | undefined>;
+  cwd: string;
+  progress: Progress;
+}
+
+const ERRNO_NAMES: Record<number, string> = { 2: "ENOENT", 7: "E2BIG", 8: "ENOEXEC", 13: "EACCES" };
+
+/** Never returns: either the process becomes the user's program, or it throws a CliError. */
+export async function runExec(inputs: ExecInputs): Promise<never> {
+  const { config, env, progress } = inputs;
+  const unsupported = unsupportedFeatures(config);
+  if (unsupported.length > 0) {
+    throw new CliError(
+      `this build of mirrord-ts does not support yet: ${unsupported.join("; ")}`,
+      "remove those settings from the config to run without them",
+    );
+  }
+  const agentAddress = config.connect_tcp;
+  if (!agentAddress) {
+    throw new CliError(
+      "reaching an agent through Kubernetes (target → agent Job → port-forward) is not available yet in this build",
+      "start `mirrord agent` yourself and set `connect_tcp` (or MIRRORD_CONNECT_TCP) to its address",
+    );
+  }
+  progress.info(`mirrord will use the agent at ${agentAddress} (connect_tcp)`);
+  progress.info(
+    inputs.configPath
+      ? `the configuration file was loaded from ${inputs.configPath}`
+      : "no configuration file was loaded",
+  );
+
+  progress.task("starting the internal proxy");
+  const intproxyAddress = await startIntproxy(config, env, agentAddress);
+  progress.done(`internal proxy ready at ${intproxyAddress}`);
+
+  const remote = await remoteEnvironment(config, inputs.cwd, intproxyAddress, progress);
+
+  progress.task("extracting the layer");
+  const layer = await layerPathForExec(env);
+  progress.done(`layer at ${layer.path}`);
+
+  const childEnv = childEnvironment({
+    local: env,
+    remote,
+    mirrord: {
+      [RESOLVED_CONFIG_ENV]: serializeForLayer(config),
+      [LAYER_CONFIG_ENV]: encodeLayerConfig(config),
+      MIRRORD_LAYER_INTPROXY_ADDR: intproxyAddress,
+    },
+    layerPath: layer.path,
+    unset: config.feature.env.unset ?? [],
+  });
+
+  const [program = "", ...args] = inputs.command;
+  let binary: string;
+  try {
+    binary = resolveBinary(program, childEnv, inputs.cwd);
+  } catch (error) {
+    if (error instanceof BinaryNotFoundError)
+      throw new CliError(error.message, "check the program name and PATH");
+    throw error;
+  }
+  if (linkKindOf(binary) === "static") {
+    progress.warn(
+      `${binary} is statically linked: mirrord's layer cannot be loaded into it (its dynamically linked children still get it)`,
+    );
+  }
+  progress.info(`Running command: ${inputs.command.join(" ")}`);
+  progress.info("Ready!");
+  const errno = replaceProcessImage(binary, [program, ...args], childEnv);
+  const name = ERRNO_NAMES[errno] ?? `errno ${errno}`;
+  throw new CliError(
+    `Failed to execute binary \`${program}\` with args ${JSON.stringify(args)}: execve failed with ${name}`,
+    errno === 7 ? "the environment is too large: try `feature.env.load_from_process`" : undefined,
+  );
+}
+
+async function startIntproxy(
+  config: ResolvedConfig,
+  env: Record<string, string | undefined>,
+  agentAddress: string,
+): Promise<string> {
+  const proxy = config.internal_proxy;
+  const intproxyEnv: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) intproxyEnv[key] = value;
+  Object.assign(intproxyEnv, {
+    MIRRORD_AGENT_ADDR: agentAddress,
+    MIRRORD_INTPROXY_START_IDLE_TIMEOUT: String(proxy.start_idle_timeout),
+    MIRRORD_INTPROXY_IDLE_TIMEOUT: String(proxy.idle_timeout),
+    [RESOLVED_CONFIG_ENV]: serializeForLayer(config),
+  });
+  if (proxy.log_destination) intproxyEnv.MIRRORD_INTPROXY_LOG_DESTINATION = proxy.log_destination;
+  if (proxy.log_level) intproxyEnv.MIRRORD_INTPROXY_LOG_LEVEL = proxy.log_level;
+  const self = selfCommand(["intproxy"]);
+  const timeoutMs = Math.max(config.agent.startup_timeout, 5) * 1000;
+  try {
+    const { line } = await startDetached(self.path, self.argv, intproxyEnv, timeoutMs);
+    return line;
+  } catch (error) {
+    throw new CliError(
+      `the internal proxy could not start: ${(error as Error).message}`,
+      `check that an agent is listening at ${agentAddress}`,
+    );
+  }
+}
+
+async function remoteEnvironment(
+  config: ResolvedConfig,
+  cwd: string,
+  intproxyAddress: string,
+  progress: Progress,
+): Promise<Record<string, string>> {
+  const feature = config.feature.env;
+  const timeoutMs = (config.agent.communication_timeout ?? 30) * 1000;
+  progress.task("fetching the target's environment");
+  const client = await connectIntproxy(intproxyAddress, timeoutMs);
+  let fetched: Record<string, string>;
+  try {
+    const reply = await client.request({ type: "GetEnv", ...envRequestOf(feature) }, timeoutMs);
+    if (reply.type === "ErrorReply")
+      throw new CliError(`the agent could not read the target's environment: ${reply.error.message}`);
+    if (reply.type !== "Env") throw new CliError(`unexpected ${reply.type} in answer to GetEnv`);
+    fetched = Object.fromEntries(reply.vars.map(({ name, value }) => [name, value]));
+  } finally {
+    client.close();
+  }
+  const envFile = feature.env_file ? readEnvFile(feature.env_file, cwd) : {};
+  const mapping = Object.keys(feature.mapping ?? {});
+  const engine = mapping.length > 0 ? FancyRegexEngine.fromBytes(await loadFancyRegexWasm()) : undefined;
+  const remote = composeRemoteEnv({
+    fetched,
+    envFile,
+    feature,
+    nameMatches: (pattern, name) => {
+      const regex = engine?.compile(pattern);
+      try {
+        return regex?.test(name) ?? false;
+      } finally {
+        regex?.free();
+      }
+    },
+  });
+  progress.done(`${Object.keys(fetched).length} variables from the target`);
+  return remote;
+}
+
+function readEnvFile(path: string, cwd: string): Record<string, string> {
+  const full = path.startsWith("/") ? path : `${cwd}/${path}`;
+  try {
+    return parseDotenv(readFileSync(full, "utf8"));
+  } catch (error) {
+    throw new CliError(
+      `feature.env.env_file: cannot read ${full}: ${(error as NodeJS.ErrnoException).code ?? error}`,
+    );
+  }
+}
