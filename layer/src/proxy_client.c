@@ -73,6 +73,8 @@ static int write_all(const uint8_t *data, size_t len) {
 
 /* Reads until one whole frame sits at the start of rx; stores its size. */
 static int read_frame(size_t *frame_size) {
+  int reserved = reserve(&conn.rx, INITIAL_BUFFER, conn.rx_len);
+  if (reserved) return reserved;
   for (;;) {
     if (conn.rx_len >= MP_LENGTH_PREFIX_SIZE) {
       mp_status status = mp_frame_size(conn.rx.data, conn.rx_len, MP_MAX_FRAME_SIZE, frame_size);
