@@ -3,6 +3,8 @@
  * `./bun/`; the rest of `src/` imports it only through this file, and the pure modules (config, protocol,
  * filters) never import it at all, so they also run on Deno.
  */
+
+export { detachStdio, startOwnSession } from "./bun/detach.ts";
 export { DetachedStartError, startDetached } from "./bun/detached-process.ts";
 export { type AssetBytes, embeddedAsset, isCompiledBinary } from "./bun/embedded-files.ts";
 export { joinNamespacesOf, NamespaceError, type NamespaceKind } from "./bun/namespaces.ts";

@@ -1,5 +1,6 @@
 import type { CAC } from "cac";
-import { notAvailableYet } from "../not-available.ts";
+import { IntproxyStartError, runIntproxy } from "../../intproxy/main.ts";
+import { CliError } from "../errors.ts";
 
 export function register(cli: CAC): void {
   cli
@@ -7,6 +8,15 @@ export function register(cli: CAC): void {
       "intproxy",
       "(internal) Run the internal proxy between the layer and the agent; started by `exec`",
     )
-    .allowUnknownOptions()
-    .action(() => notAvailableYet("intproxy", "the data-plane issue"));
+    .action(async () => {
+      let code: number;
+      try {
+        code = await runIntproxy();
+      } catch (error) {
+        if (error instanceof IntproxyStartError) throw new CliError(`mirrord intproxy: ${error.message}`);
+        throw error;
+      }
+      // Sockets still draining must not keep a finished proxy alive.
+      process.exit(code);
+    });
 }

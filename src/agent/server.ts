@@ -1,0 +1,106 @@
+/**
+ * The agent's listener: accepts any number of clients, checks their heartbeats, and finishes when
+ * nobody has been connected for the communication timeout (from start, and after the last client left).
+ */
+import { createServer, type Server, type Socket } from "node:net";
+import { IdleTimer } from "../intproxy/idle-timer.ts";
+import type { Logger } from "../intproxy/log.ts";
+import type { ServerIdentity } from "../protocol/index.ts";
+import { ClientSession } from "./client-session.ts";
+import { Dispatcher } from "./dispatcher.ts";
+import { FEATURES } from "./features/index.ts";
+import type { TargetContext } from "./target.ts";
+
+export interface AgentServerOptions {
+  port: number;
+  timeoutMs: number;
+  identity: ServerIdentity;
+  target: TargetContext;
+  log: Logger;
+}
+
+/** Dual-stack `[::]` when the namespace has IPv6, else `0.0.0.0`. */
+async function listen(server: Server, port: number): Promise<string> {
+  const attempt = (host: string) =>
+    new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen({ host, port, ipv6Only: false, backlog: 1024 }, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+  try {
+    await attempt("::");
+    return `[::]:${port}`;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EAFNOSUPPORT" && code !== "EADDRNOTAVAIL") throw error;
+    await attempt("0.0.0.0");
+    return `0.0.0.0:${port}`;
+  }
+}
+
+export class AgentServer {
+  private readonly server = createServer((socket) => this.accept(socket));
+  private readonly sessions = new Set<ClientSession>();
+  private readonly dispatcher = new Dispatcher(FEATURES);
+  private nextClientId = 0;
+  private idle: IdleTimer | null = null;
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
+  private finished!: (reason: string) => void;
+  /** Resolves with why the agent stopped serving. */
+  readonly done = new Promise<string>((resolve) => {
+    this.finished = resolve;
+  });
+
+  constructor(private readonly options: AgentServerOptions) {}
+
+  /** Binds the port; returns the address it listens on. */
+  async start(): Promise<string> {
+    const address = await listen(this.server, this.options.port);
+    const { timeoutMs } = this.options;
+    this.idle = new IdleTimer({
+      startMs: timeoutMs,
+      idleMs: timeoutMs,
+      onExpire: (cause) =>
+        this.stop(
+          cause === "start"
+            ? `no client connected within ${timeoutMs / 1000} s`
+            : `no client left for ${timeoutMs / 1000} s`,
+        ),
+    });
+    this.heartbeat = setInterval(
+      () => {
+        const now = Date.now();
+        for (const session of this.sessions) session.checkHeartbeat(now);
+      },
+      Math.min(1_000, timeoutMs / 2),
+    );
+    return address;
+  }
+
+  stop(reason: string): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.idle?.stop();
+    this.server.close();
+    for (const session of this.sessions) session.close(`agent shutting down: ${reason}`);
+    this.finished(reason);
+  }
+
+  private accept(socket: Socket): void {
+    const { identity, target, log, timeoutMs } = this.options;
+    this.idle?.peerArrived();
+    const session = new ClientSession(socket, {
+      id: this.nextClientId++,
+      identity,
+      dispatcher: this.dispatcher,
+      target,
+      log,
+      timeoutMs,
+      onEnd: (ended) => {
+        if (this.sessions.delete(ended)) this.idle?.peerLeft();
+      },
+    });
+    this.sessions.add(session);
+  }
+}

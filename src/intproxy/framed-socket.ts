@@ -1,0 +1,97 @@
+/**
+ * One protocol peer over a byte stream (node:net, which Bun and Deno both provide): decodes incoming
+ * frames, encodes outgoing ones, and reports the end of the stream exactly once with its cause.
+ */
+import type { Socket } from "node:net";
+import { encodeFrame, type Frame, FrameDecoder, type Message, ProtocolError } from "../protocol/index.ts";
+
+export type SocketEnd =
+  | { kind: "closed" } // the peer hung up cleanly
+  | { kind: "malformed"; error: ProtocolError } // undecodable bytes; `Close` was sent before hanging up
+  | { kind: "error"; error: Error } // transport failure
+  | { kind: "local"; reason: string }; // we closed it
+
+export interface FramedSocketHandlers {
+  onFrame(frame: Frame): void;
+  onEnd(end: SocketEnd): void;
+}
+
+export function describeEnd(end: SocketEnd): string {
+  switch (end.kind) {
+    case "closed":
+      return "connection closed by peer";
+    case "malformed":
+      return `malformed frame: ${end.error.message}`;
+    case "error":
+      return end.error.message;
+    case "local":
+      return end.reason;
+  }
+}
+
+export class FramedSocket {
+  private readonly decoder = new FrameDecoder();
+  private ended = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly handlers: FramedSocketHandlers,
+  ) {
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.receive(chunk));
+    socket.on("end", () => this.finish(this.endOfStream()));
+    socket.on("error", (error) => this.finish({ kind: "error", error }));
+    socket.on("close", () => this.finish({ kind: "closed" }));
+  }
+
+  get isOpen(): boolean {
+    return !this.ended;
+  }
+
+  get remoteAddress(): string {
+    return `${this.socket.remoteAddress ?? "?"}:${this.socket.remotePort ?? "?"}`;
+  }
+
+  send(message: Message, requestId = 0n): void {
+    if (this.ended) return;
+    this.socket.write(encodeFrame({ requestId, message }));
+  }
+
+  /** Sends `Close{reason}` (unless told not to), flushes, then hangs up. */
+  close(reason: string, options: { notifyPeer?: boolean } = {}): void {
+    if (this.ended) return;
+    if (options.notifyPeer ?? true) this.send({ type: "Close", reason });
+    this.finish({ kind: "local", reason });
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.ended) return;
+    try {
+      this.decoder.push(chunk);
+      for (let frame = this.decoder.next(); frame && !this.ended; frame = this.decoder.next())
+        this.handlers.onFrame(frame);
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      this.send({ type: "Close", reason: `malformed frame: ${error.message}` });
+      this.finish({ kind: "malformed", error });
+    }
+  }
+
+  private endOfStream(): SocketEnd {
+    try {
+      this.decoder.end();
+      return { kind: "closed" };
+    } catch (error) {
+      return error instanceof ProtocolError ? { kind: "malformed", error } : { kind: "closed" };
+    }
+  }
+
+  private finish(end: SocketEnd): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.socket.end();
+    // A peer that never reads must not keep the socket (and this process) alive.
+    setTimeout(() => this.socket.destroy(), 1_000).unref();
+    this.handlers.onEnd(end);
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * One layer (or CLI) connection to the intproxy: handshake, then its requests travel over the shared
+ * agent connection. The agent link assigns its own request ids; this session keeps the layer's ids and
+ * answers each request under the id the layer used.
+ */
+import type { Socket } from "node:net";
+import { answerHello, ErrorKind, type Frame, type Message, type ServerIdentity } from "../protocol/index.ts";
+import type { ProtocolClient } from "./client.ts";
+import { describeEnd, FramedSocket } from "./framed-socket.ts";
+import type { Logger } from "./log.ts";
+
+/** The errno a layer sees for requests cut off by the agent's loss. */
+export const AGENT_LOST_ERRNO = 5; // EIO
+
+export interface LayerSessionDeps {
+  id: number;
+  identity: ServerIdentity;
+  agent: ProtocolClient;
+  log: Logger;
+  onEnd: (session: LayerSession) => void;
+}
+
+export class LayerSession {
+  private readonly link: FramedSocket;
+  private handshaken = false;
+  /** Layer request ids waiting for the agent's reply. */
+  private readonly inFlight = new Set<bigint>();
+
+  constructor(
+    socket: Socket,
+    private readonly deps: LayerSessionDeps,
+  ) {
+    this.link = new FramedSocket(socket, {
+      onFrame: (frame) => this.receive(frame),
+      onEnd: (end) => {
+        deps.log.info("layer disconnected", { layer: deps.id, cause: describeEnd(end) });
+        deps.onEnd(this);
+      },
+    });
+  }
+
+  /** Answers every in-flight request with `ErrorReply{agentLost}`, then sends `Close{reason}`. */
+  agentLost(reason: string): void {
+    for (const requestId of this.inFlight)
+      this.link.send(
+        {
+          type: "ErrorReply",
+          error: { errno: AGENT_LOST_ERRNO, kind: ErrorKind.agentLost, message: reason },
+        },
+        requestId,
+      );
+    this.inFlight.clear();
+    this.link.close(reason);
+  }
+
+  close(reason: string): void {
+    this.link.close(reason);
+  }
+
+  private receive({ requestId, message }: Frame): void {
+    if (!this.handshaken) {
+      this.handshake(message, requestId);
+      return;
+    }
+    switch (message.type) {
+      case "Ping":
+        this.link.send({ type: "Pong" }, requestId);
+        return;
+      case "Pong":
+        return;
+      case "Close":
+        this.link.close(message.reason, { notifyPeer: false });
+        return;
+      default:
+        if (requestId === 0n) this.deps.agent.notify(message);
+        else this.forward(message, requestId);
+    }
+  }
+
+  private handshake(first: Message, requestId: bigint): void {
+    let answer = answerHello(first, this.deps.identity);
+    if (answer.type === "HelloOk" && first.type === "Hello" && first.role === "intproxy")
+      answer = {
+        type: "HelloRejected",
+        reason: "unexpected",
+        message: "role intproxy cannot connect to an intproxy",
+      };
+    this.link.send(answer, requestId);
+    if (answer.type === "HelloRejected") {
+      this.deps.log.warn("layer rejected", { layer: this.deps.id, detail: answer.message });
+      this.link.close(`handshake rejected: ${answer.message}`, { notifyPeer: false });
+      return;
+    }
+    this.handshaken = true;
+    if (first.type === "Hello")
+      this.deps.log.info("layer connected", {
+        layer: this.deps.id,
+        role: first.role,
+        name: first.clientName,
+      });
+  }
+
+  private forward(message: Message, requestId: bigint): void {
+    if (this.inFlight.has(requestId)) {
+      this.link.send(
+        {
+          type: "ErrorReply",
+          error: {
+            errno: 22,
+            kind: ErrorKind.badRequest,
+            message: `request id ${requestId} is already in flight`,
+          },
+        },
+        requestId,
+      );
+      return;
+    }
+    this.inFlight.add(requestId);
+    this.deps.agent.request(message).then(
+      (reply) => {
+        if (this.inFlight.delete(requestId)) this.link.send(reply, requestId);
+      },
+      () => {
+        // The agent link is gone: `agentLost` answers this request, if it has not already.
+      },
+    );
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The internal proxy: a per-session process on the laptop that owns the one connection to the agent
+ * and multiplexes every layer (and the CLI) over it. Entry point for `mirrord intproxy`, which
+ * `mirrord exec` starts detached and configures through environment variables.
+ */
+import { mkdirSync, openSync, writeSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import packageJson from "../../package.json" with { type: "json" };
+import { detachStdio, startOwnSession } from "../platform/index.ts";
+import type { Frame } from "../protocol/index.ts";
+import { parseHexSecret, parseHostPort } from "./address.ts";
+import { ProtocolClient } from "./client.ts";
+import { IdleTimer } from "./idle-timer.ts";
+import { LayerSession } from "./layer-session.ts";
+import { Logger, parseLogLevel } from "./log.ts";
+
+export const INTPROXY_VERSION: string = packageJson.version;
+const AGENT_CONNECT_TIMEOUT_MS = 10_000;
+/** Time for the last Close frames to reach the layers before the process exits. */
+const FLUSH_MS = 200;
+
+/** A problem that stops the intproxy before it announces its address; printed as one line. */
+export class IntproxyStartError extends Error {
+  override readonly name = "IntproxyStartError";
+}
+
+export interface IntproxySettings {
+  agentAddress: string;
+  secret: Uint8Array | null;
+  startIdleMs: number;
+  idleMs: number;
+  logPath: string;
+  logLevel: ReturnType<typeof parseLogLevel>;
+}
+
+function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === "") return fallback * 1000;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0)
+    throw new IntproxyStartError(`${name}: expected seconds ≥ 0, got "${text}"`);
+  return value * 1000;
+}
+
+function defaultLogPath(): string {
+  const stamp = new Date().toISOString().replace(/[-:.]/g, "").replace("T", "-").slice(0, 15);
+  return join(tmpdir(), `mirrord-intproxy-${stamp}-${Math.random().toString(36).slice(2, 8)}.log`);
+}
+
+export function readSettings(env: NodeJS.ProcessEnv): IntproxySettings {
+  const agentAddress = env.MIRRORD_AGENT_ADDR;
+  if (!agentAddress) throw new IntproxyStartError("MIRRORD_AGENT_ADDR is not set: no agent to connect to");
+  try {
+    parseHostPort(agentAddress, "MIRRORD_AGENT_ADDR");
+    return {
+      agentAddress,
+      secret: env.MIRRORD_AGENT_SECRET
+        ? parseHexSecret(env.MIRRORD_AGENT_SECRET, "MIRRORD_AGENT_SECRET")
+        : null,
+      startIdleMs: seconds(env, "MIRRORD_INTPROXY_START_IDLE_TIMEOUT", 60),
+      idleMs: seconds(env, "MIRRORD_INTPROXY_IDLE_TIMEOUT", 5),
+      logPath: env.MIRRORD_INTPROXY_LOG_DESTINATION || defaultLogPath(),
+      logLevel: parseLogLevel(env.MIRRORD_INTPROXY_LOG_LEVEL),
+    };
+  } catch (error) {
+    if (error instanceof IntproxyStartError) throw error;
+    throw new IntproxyStartError((error as Error).message);
+  }
+}
+
+function fileLogger(settings: IntproxySettings): Logger {
+  let fd: number;
+  try {
+    mkdirSync(dirname(settings.logPath), { recursive: true });
+    fd = openSync(settings.logPath, "a", 0o600);
+  } catch (error) {
+    throw new IntproxyStartError(
+      `Failed to open log file at \`${settings.logPath}\`: ${(error as Error).message}`,
+    );
+  }
+  return new Logger({
+    level: settings.logLevel ?? "info",
+    json: true,
+    target: "mirrord-intproxy",
+    write: (line) => writeSync(fd, line),
+  });
+}
+
+function listenOnLoopback(server: ReturnType<typeof createServer>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ host: "127.0.0.1", port: 0, backlog: 1024 }, () => {
+      server.off("error", reject);
+      const address = server.address();
+      resolve(typeof address === "object" && address ? address.port : 0);
+    });
+  });
+}
+
+function logUnsolicited(log: Logger, { message }: Frame): void {
+  if (message.type === "Log") log.log(message.level, `agent: ${message.message}`);
+  else log.debug("agent message with no request to answer", { type: message.type });
+}
+
+/**
+ * Connects to the agent, announces `127.0.0.1:<port>` on stdout, serves layers until idle (0) or until
+ * the agent is lost (1). Throws `IntproxyStartError` before announcing anything when it cannot start.
+ */
+export async function runIntproxy(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  startOwnSession();
+  const settings = readSettings(env);
+  const log = fileLogger(settings);
+  log.info("starting", { version: INTPROXY_VERSION, agent: settings.agentAddress });
+  let agent: ProtocolClient;
+  try {
+    agent = await ProtocolClient.connect({
+      address: settings.agentAddress,
+      role: "intproxy",
+      clientName: `mirrord-intproxy ${INTPROXY_VERSION}`,
+      secret: settings.secret,
+      timeoutMs: AGENT_CONNECT_TIMEOUT_MS,
+    });
+  } catch (error) {
+    log.error("cannot reach the agent", { error: (error as Error).message });
+    throw new IntproxyStartError(
+      `cannot reach the agent at ${settings.agentAddress}: ${(error as Error).message}`,
+    );
+  }
+  log.info("agent connected", { agentVersion: agent.serverVersion });
+
+  let exiting = false;
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((resolve) => {
+    resolveDone = resolve;
+  });
+  const finish = (code: number) => {
+    exiting = true;
+    resolveDone(code);
+  };
+  const sessions = new Set<LayerSession>();
+  const idle = new IdleTimer({
+    startMs: settings.startIdleMs,
+    idleMs: settings.idleMs,
+    onExpire: (cause) => {
+      log.info(cause === "start" ? "no layer connected in time; exiting" : "last layer left; exiting");
+      finish(0);
+    },
+  });
+  let nextLayerId = 0;
+  const server = createServer((socket: Socket) => {
+    if (!isLoopback(socket.remoteAddress)) {
+      socket.destroy();
+      return;
+    }
+    idle.peerArrived();
+    const session = new LayerSession(socket, {
+      id: nextLayerId++,
+      identity: { serverVersion: `mirrord-intproxy ${INTPROXY_VERSION}` },
+      agent,
+      log,
+      onEnd: (ended) => {
+        if (sessions.delete(ended)) idle.peerLeft();
+      },
+    });
+    sessions.add(session);
+  });
+  agent.onUnsolicited((frame) => logUnsolicited(log, frame));
+  agent.onClose((reason) => {
+    if (exiting) return;
+    log.error("agent connection lost", { reason });
+    for (const session of [...sessions]) session.agentLost(`agent connection lost: ${reason}`);
+    finish(1);
+  });
+
+  let port: number;
+  try {
+    port = await listenOnLoopback(server);
+  } catch (error) {
+    agent.close("intproxy failed to start");
+    throw new IntproxyStartError(`cannot listen on 127.0.0.1: ${(error as Error).message}`);
+  }
+  log.info("listening", { address: `127.0.0.1:${port}`, logFile: settings.logPath });
+  await new Promise<void>((resolve) => process.stdout.write(`127.0.0.1:${port}\n`, () => resolve()));
+  detachStdio();
+
+  const code = await done;
+  idle.stop();
+  server.close();
+  if (code === 0) agent.close("intproxy idle");
+  for (const session of sessions) session.close("intproxy exiting");
+  await new Promise((resolve) => setTimeout(resolve, FLUSH_MS));
+  log.info("exited", { code });
+  return code;
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === "127.0.0.1" || address === "::ffff:127.0.0.1" || address === "::1";
+}
