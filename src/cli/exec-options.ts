@@ -16,6 +16,14 @@ const FS_MODES: Record<string, string> = {
 };
 
 export function addExecOptions(cmd: Command): Command {
+  withExecOptions(cmd);
+  // cac gives every `--no-x` a default of true, which help prints as "(default: true)" and which would
+  // hide whether the flag was given; absent must stay undefined so only a given flag becomes an override.
+  for (const option of cmd.options) if (option.negated) option.config.default = undefined;
+  return cmd;
+}
+
+function withExecOptions(cmd: Command): Command {
   return cmd
     .option(
       "-t, --target <target>",

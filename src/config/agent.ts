@@ -7,6 +7,7 @@ import {
   maybe,
   oneOf,
   section,
+  socketAddress,
   str,
   stringMap,
   u16,
@@ -16,7 +17,8 @@ import {
 } from "./schema-kit.ts";
 import { VERSION } from "./version.ts";
 
-export const DEFAULT_AGENT_REGISTRY = "ghcr.io/metalbear-co/mirrord";
+/** Our own agent image (built from this binary), not mirrord's: the protocols differ. */
+export const DEFAULT_AGENT_REGISTRY = "ghcr.io/mirrord-ts/mirrord-agent";
 export const DEFAULT_AGENT_TAG = VERSION;
 export const DEFAULT_AGENT_IMAGE = `${DEFAULT_AGENT_REGISTRY}:${DEFAULT_AGENT_TAG}`;
 
@@ -100,7 +102,7 @@ export const agentSchema = section(
     node_selector: maybe(stringMap, "Node selector for targetless agents."),
     service_account: maybe(str, "Service account of the agent pod."),
     priority_class: maybe(str, "Priority class of the agent pod."),
-    metrics: maybe(str, "Address for the agent's Prometheus metrics, e.g. 0.0.0.0:9000."),
+    metrics: maybe(socketAddress, "Address for the agent's Prometheus metrics, e.g. 0.0.0.0:9000."),
     exclude_from_mesh: withDefault(bool, false, "Keep the agent's traffic out of the service mesh."),
     inject_headers: withDefault(bool, false, "Add mirrord headers to stolen HTTP responses."),
     override_cache_control: withDefault(bool, true, "Override Cache-Control on stolen responses."),

@@ -8,7 +8,7 @@ import { ConfigError } from "./errors.ts";
 import { FS_MODES, type FsMode } from "./feature/fs.ts";
 import { previewSchema } from "./feature/preview.ts";
 import type { ResolvedConfig } from "./root.ts";
-import { port, u16, u64 } from "./schema-kit.ts";
+import { isSocketAddress, port, SOCKET_ADDRESS_EXPECTED, u16, u64 } from "./schema-kit.ts";
 import { formatTarget, parseTargetString, TargetSyntaxError } from "./target-path.ts";
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -40,6 +40,9 @@ const asI32 = asInteger(v.pipe(v.number(), v.integer()), "an integer");
 const asPorts: Parse = (raw, name) =>
   (asList(raw, name) as string[]).map((p) => asInteger(port, "ports 1..65535")(p, name));
 const asTtl: Parse = (raw, name) => (raw === "infinite" ? raw : asU64(raw, name));
+
+const asSocketAddress: Parse = (raw, name) =>
+  isSocketAddress(raw) ? raw : fail(name, raw, `expected ${SOCKET_ADDRESS_EXPECTED}`);
 
 const asTarget: Parse = (raw, name) => {
   try {
@@ -96,6 +99,7 @@ export const ENV_RULES: readonly EnvRule[] = [
   rule("MIRRORD_KEY", "key", asString),
   rule("TRACEPARENT", "traceparent", asString),
   rule("BAGGAGE", "baggage", asString),
+  rule("MIRRORD_CONNECT_TCP", "connect_tcp", asSocketAddress),
   rule("MIRRORD_IMPERSONATED_TARGET", "target.path", asTarget),
   rule("MIRRORD_TARGET_NAMESPACE", "target.namespace", asString),
   rule("MIRRORD_AGENT_RUST_LOG", "agent.log_level", asString),
@@ -176,15 +180,21 @@ function setPath(config: Record<string, unknown>, path: string, value: unknown):
   node[last] = value;
 }
 
-function applyRule(config: ResolvedConfig, env: Env, { env: name, path, parse }: EnvRule): void {
-  const raw = env[name];
-  if (raw === undefined) return;
+/** Runs `parse`, prefixing a ConfigError with the field path it was for. */
+function withPath<T>(path: string, parse: () => T): T {
   try {
-    setPath(config as unknown as Record<string, unknown>, path, parse(raw, name));
+    return parse();
   } catch (error) {
     if (error instanceof ConfigError) throw new ConfigError(`${path}: ${error.message}`, { path });
     throw error;
   }
+}
+
+function applyRule(config: ResolvedConfig, env: Env, { env: name, path, parse }: EnvRule): void {
+  const raw = env[name];
+  if (raw === undefined) return;
+  const value = withPath(path, () => parse(raw, name));
+  setPath(config as unknown as Record<string, unknown>, path, value);
 }
 
 export interface EnvOverrideOptions {
@@ -195,7 +205,7 @@ export interface EnvOverrideOptions {
 /** Applies every env override to `config` in place. */
 export function applyEnvOverrides(config: ResolvedConfig, env: Env, options: EnvOverrideOptions): void {
   for (const entry of ENV_RULES) applyRule(config, env, entry);
-  const mode = fsModeFromEnv(env);
+  const mode = withPath("feature.fs.mode", () => fsModeFromEnv(env));
   if (mode !== undefined) config.feature.fs.mode = mode;
   if (!options.fsWrittenAsObject) {
     applyRule(config, env, rule("MIRRORD_FILE_READ_ONLY_PATTERN", "feature.fs.read_only", asList));

@@ -7,7 +7,7 @@ import { experimentalSchema } from "./experimental.ts";
 import { externalProxySchema } from "./external-proxy.ts";
 import { featureSchema } from "./feature/feature.ts";
 import { internalProxySchema } from "./internal-proxy.ts";
-import { bool, maybe, section, str, stringList, withDefault } from "./schema-kit.ts";
+import { bool, maybe, section, socketAddress, str, stringList, withDefault } from "./schema-kit.ts";
 import { startupRetrySchema } from "./startup-retry.ts";
 import { targetSchema } from "./target.ts";
 
@@ -30,7 +30,7 @@ export const configSchema = section(
     key: maybe(str, "Session key (default: generated)."),
     traceparent: maybe(str, "W3C traceparent for operator tracing."),
     baggage: maybe(str, "W3C baggage for operator tracing."),
-    connect_tcp: maybe(str, "IP:PORT of an already running agent; skips Kubernetes (for testing)."),
+    connect_tcp: maybe(socketAddress, "IP:PORT of an already running agent; skips Kubernetes (for testing)."),
     target: withDefault(targetSchema, {}, "What to impersonate and its namespace."),
     agent: withDefault(agentSchema, {}, "The agent spawned in the cluster."),
     feature: withDefault(featureSchema, {}, "What the local process gets from the target."),

@@ -3,6 +3,7 @@
  * did-you-mean, picklists that suggest the closest value, the "single value or list" shape,
  * and numeric ranges. Every block produces the error text the user sees (see errors.ts).
  */
+import { isIPv4, isIPv6 } from "node:net";
 import * as v from "valibot";
 import { didYouMeanSuffix } from "./did-you-mean.ts";
 
@@ -74,6 +75,20 @@ export const stringMap = v.record(
   v.string(),
   v.string((issue) => `expected a string value, got ${issue.received}`),
   (issue) => `expected an object of string values, got ${issue.received}`,
+);
+
+/** `IP:PORT` with an IPv6 address in brackets, as Rust's `SocketAddr` reads it (no host names). */
+export function isSocketAddress(text: string): boolean {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text);
+  if (match === null || Number(match[3]) > 65_535) return false;
+  return match[1] === undefined ? isIPv4(match[2] ?? "") : isIPv6(match[1]);
+}
+
+export const SOCKET_ADDRESS_EXPECTED = "an address IP:PORT such as 127.0.0.1:61337 or [::1]:61337";
+
+export const socketAddress = v.pipe(
+  str,
+  v.check(isSocketAddress, (issue) => `expected ${SOCKET_ADDRESS_EXPECTED}, got ${issue.received}`),
 );
 
 export function listOf<T extends v.GenericSchema>(item: T) {

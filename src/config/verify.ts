@@ -8,12 +8,15 @@ import type { HttpFilterConfig } from "./feature/network/http-filter.ts";
 import type { ResolvedConfig } from "./root.ts";
 import { OPERATOR_TARGET_KINDS, type TargetKind } from "./target-path.ts";
 
-/** Regex checkers injected by the caller (the fancy-regex engine lives in src/filters). */
+/**
+ * Regex checkers injected by the caller (mirrord compiles every config regex with fancy-regex; the
+ * engine lives in src/filters). Each returns the engine's complaint, or undefined for a valid pattern.
+ */
 export interface RegexValidators {
-  /** fancy-regex syntax: HTTP filters, env.mapping, unix_streams. Returns an error text or undefined. */
-  httpFilterRegex?(pattern: string): string | undefined;
-  /** File-path pattern syntax: fs lists and fs.mapping. Returns an error text or undefined. */
-  fsRegex?(pattern: string): string | undefined;
+  /** HTTP filter regexes (header, path, body `matches`), compiled case-insensitively as the agent does. */
+  httpFilter?(pattern: string): string | undefined;
+  /** Every other regex: fs patterns and mapping keys, env.mapping keys, unix_streams, queue message filters. */
+  pattern?(pattern: string): string | undefined;
 }
 
 export interface VerifyOptions {
@@ -271,7 +274,7 @@ function verifyHttpFilter(
   for (const [field, value, isRegex] of strings) {
     if (value === "") invalid(at, `HTTP filter \`${field}\` cannot be an empty string`);
     else if (isRegex) {
-      const problem = validators?.httpFilterRegex?.(value);
+      const problem = validators?.httpFilter?.(value);
       if (problem) invalid(`${at}.${field}`, `invalid regex \`${value}\`: ${problem}`);
     }
   }
@@ -297,25 +300,22 @@ function checkRegexes(
   invalid: Report,
   validators: RegexValidators | undefined,
 ): void {
-  const check = (
-    path: string,
-    patterns: readonly string[] | undefined,
-    validate?: (p: string) => string | undefined,
-  ) => {
-    if (validate === undefined) return;
+  if (validators?.pattern === undefined) return;
+  const check = (path: string, patterns: readonly string[] | undefined) => {
     for (const pattern of patterns ?? []) {
-      const problem = validate(pattern);
+      const problem = validators.pattern?.(pattern);
       if (problem) invalid(path, `invalid regex \`${pattern}\`: ${problem}`);
     }
   };
   const fs = config.feature.fs;
-  const fsRegex = validators?.fsRegex?.bind(validators);
-  const fancy = validators?.httpFilterRegex?.bind(validators);
-  check("feature.fs.read_write", fs.read_write, fsRegex);
-  check("feature.fs.read_only", fs.read_only, fsRegex);
-  check("feature.fs.local", fs.local, fsRegex);
-  check("feature.fs.not_found", fs.not_found, fsRegex);
-  check("feature.fs.mapping", Object.keys(fs.mapping ?? {}), fsRegex);
-  check("feature.env.mapping", Object.keys(config.feature.env.mapping ?? {}), fancy);
-  check("feature.network.outgoing.unix_streams", config.feature.network.outgoing.unix_streams, fancy);
+  check("feature.fs.read_write", fs.read_write);
+  check("feature.fs.read_only", fs.read_only);
+  check("feature.fs.local", fs.local);
+  check("feature.fs.not_found", fs.not_found);
+  check("feature.fs.mapping", Object.keys(fs.mapping ?? {}));
+  check("feature.env.mapping", Object.keys(config.feature.env.mapping ?? {}));
+  check("feature.network.outgoing.unix_streams", config.feature.network.outgoing.unix_streams);
+  for (const [queue, filter] of Object.entries(config.feature.split_queues ?? {})) {
+    check(`feature.split_queues.${queue}.message_filter`, Object.values(filter.message_filter ?? {}));
+  }
 }

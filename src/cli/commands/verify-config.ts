@@ -1,32 +1,28 @@
+/** `mirrord verify-config [--ide] [--resolved] <path>`: the JSON report IDEs read; always exits 0. */
 import type { CAC } from "cac";
 import { verifyConfigReport } from "../../config/index.ts";
-
-/** Node-compatible file access (Bun and Deno both provide node:fs and node:process). */
-async function readText(path: string): Promise<string> {
-  const { readFile } = await import("node:fs/promises");
-  return readFile(path, "utf8");
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array);
-  return new TextDecoder().decode(Buffer.concat(chunks));
-}
+import { cliLoadOptions } from "../config-loading.ts";
 
 export function register(cli: CAC): void {
   cli
     .command(
       "verify-config <path>",
-      "(hidden in mirrord; for IDEs) Validate a config file and print a JSON report; always exits 0",
+      "Check a config file (- = stdin) without starting anything; prints a JSON report and exits 0 (for IDEs)",
     )
-    .option("--ide", "An absent target is not final (the IDE will ask for one)")
-    .option("--resolved", "Include the fully resolved config in the report")
+    .usage(
+      "verify-config [--ide] [--resolved] <path>\n\n" +
+        "  Resolve a config file (- = stdin) as `mirrord exec` would, without starting anything, and print\n" +
+        '  {"type": "Success", "config", "warnings", "compatible_target_types"} or {"type": "Fail", "errors"}.\n' +
+        "  Always exits 0: the report says whether the file is valid.",
+    )
+    .option("--ide", "Treat an absent target as not yet chosen (the IDE asks for one) instead of targetless")
+    .option("--resolved", "Add the fully resolved config (every default filled in) to a successful report")
+    .example("mirrord verify-config .mirrord/mirrord.json")
+    .example("mirrord verify-config --ide --resolved - < mirrord.json")
     .action(async (path: string, flags: { ide?: boolean; resolved?: boolean }) => {
+      const options = await cliLoadOptions({ ...process.env, MIRRORD_CONFIG_FILE: path }, process.cwd());
       const report = await verifyConfigReport({
-        env: { ...process.env, MIRRORD_CONFIG_FILE: path },
-        cwd: process.cwd(),
-        readFile: readText,
-        readStdin,
+        ...options,
         ide: flags.ide === true,
         resolved: flags.resolved === true,
       });
