@@ -120,7 +120,7 @@ describe("the command line", () => {
     expect(code).toBe(0);
     const syntax = await run(["bash", "-n", "-c", stdout]);
     expect(syntax.code).toBe(0);
-    expect(stdout).toContain("exec ls port-forward diagnose completions");
+    expect(stdout).toContain("exec ls port-forward verify-config schema diagnose completions");
     expect(stdout).not.toContain("intproxy");
     for (const shell of ["zsh", "fish", "elvish", "powershell"]) {
       const other = await run([mirrordBinary(), "completions", shell]);
