@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import cac from "cac";
+import { FIELD_ROWS } from "../config/fields.table.ts";
+import { fileFor, loadText, valueAt } from "../config/test-support.ts";
 import { addExecOptions, type ExecFlags, execOptionsToEnv, normalizeExecArgv } from "./exec-options.ts";
 
 function parseExec(argv: string[]): { args: string[]; env: Record<string, string> } {
@@ -108,5 +110,37 @@ describe("mirrord exec flags", () => {
       "--",
       "-c",
     ]);
+  });
+});
+
+describe("every exec flag that sets a config field (from the field table)", () => {
+  for (const row of FIELD_ROWS) {
+    for (const flag of row.flags) {
+      it(`${flag.argv.join(" ")} sets ${row.path}, over the file and the environment`, async () => {
+        const { env } = parseExec([...flag.argv, "--", "app"]);
+        const alone = await loadText(fileFor(row), env);
+        assert.deepEqual(valueAt(alone.config, row.path), flag.resolved);
+        const [first] = row.forms;
+        assert.ok(first);
+        const [envCase] = row.env;
+        const processEnv = envCase === undefined ? {} : { [envCase.name]: envCase.value };
+        const overFile = await loadText(fileFor(row, first), { ...processEnv, ...env });
+        assert.deepEqual(valueAt(overFile.config, row.path), flag.resolved);
+      });
+    }
+  }
+
+  it("covers every flag except the ones that set no field", () => {
+    const cli = cac("mirrord");
+    const command = addExecOptions(cli.command("exec [...command]"));
+    const tested = new Set(
+      FIELD_ROWS.flatMap((row) => row.flags.map((flag) => flag.argv[0]?.split("=")[0] ?? "")),
+    );
+    const noField = ["--disable-version-check", "--config-file"];
+    const untested = command.options
+      .filter((option) => !option.rawName.split(/[ ,]+/).some((name) => tested.has(name)))
+      .map((option) => option.rawName)
+      .filter((name) => !noField.some((flag) => name.includes(flag)));
+    assert.deepEqual(untested, []);
   });
 });

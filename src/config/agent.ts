@@ -3,6 +3,7 @@ import * as v from "valibot";
 import {
   bool,
   byShape,
+  i64,
   listOf,
   maybe,
   oneOf,
@@ -41,12 +42,19 @@ const toleration = section(
     operator: maybe(str, "Exists or Equal."),
     value: maybe(str, "Taint value."),
     effect: maybe(str, "NoSchedule, PreferNoSchedule or NoExecute."),
-    tolerationSeconds: maybe(v.number(), "How long a NoExecute taint is tolerated."),
+    tolerationSeconds: maybe(i64, "How long a NoExecute taint is tolerated."),
   },
   "A Kubernetes toleration.",
 );
 
-const quantities = v.record(v.string(), v.union([v.string(), v.number()]));
+const quantities = v.record(
+  v.string(),
+  v.union(
+    [v.string(), v.number()],
+    (issue) => `expected a quantity such as "100Mi", "1" or 0.5, got ${issue.received}`,
+  ),
+  (issue) => `expected an object of resource quantities, got ${issue.received}`,
+);
 const resources = section(
   {
     requests: maybe(quantities, "Resource requests."),

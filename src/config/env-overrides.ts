@@ -37,8 +37,15 @@ function asInteger(schema: v.GenericSchema<unknown, number>, what: string): Pars
 const asU16 = asInteger(u16, "an integer 0..65535");
 const asU64 = asInteger(u64, "a non-negative integer");
 const asI32 = asInteger(v.pipe(v.number(), v.integer()), "an integer");
+const asPort = asInteger(port, "ports 1..65535");
 const asPorts: Parse = (raw, name) =>
-  (asList(raw, name) as string[]).map((p) => asInteger(port, "ports 1..65535")(p, name));
+  (asList(raw, name) as string[]).map((item) => {
+    try {
+      return asPort(item, name);
+    } catch {
+      return fail(name, raw, "expected ports 1..65535");
+    }
+  });
 const asTtl: Parse = (raw, name) => (raw === "infinite" ? raw : asU64(raw, name));
 
 const asSocketAddress: Parse = (raw, name) =>

@@ -1,6 +1,6 @@
 /** `experimental`: switches not meant for general use. */
-import * as v from "valibot";
-import { bool, maybe, section, str, u64, withDefault } from "./schema-kit.ts";
+import type * as v from "valibot";
+import { anyObject, bool, maybe, section, str, u64, withDefault } from "./schema-kit.ts";
 
 export const experimentalSchema = section(
   {
@@ -31,7 +31,7 @@ export const experimentalSchema = section(
       {},
       "Artificial latency (deprecated).",
     ),
-    applev: maybe(v.record(v.string(), v.unknown()), "macOS applev settings."),
+    applev: maybe(anyObject, "macOS applev settings."),
     sip_utils: withDefault(bool, true, "Deprecated; always on."),
     go_asmcgocall: maybe(bool, "Go asmcgocall hooks."),
     guard_std_fds: maybe(bool, "Never let stdin/stdout/stderr become remote fds."),

@@ -17,6 +17,10 @@ export function section<const E extends Entries>(entries: E, description: string
       if (issue.type === "strict_object" && typeof issue.input === "string") {
         return `unknown field "${issue.input}"${didYouMeanSuffix(issue.input, known)}, expected one of: ${known.join(", ")}`;
       }
+      // A required key that is absent: valibot reports it on the object, with the key in its path.
+      if (issue.type === "strict_object" && issue.input === undefined && issue.path !== undefined) {
+        return "missing required field";
+      }
       return `expected an object, got ${issue.received}`;
     }),
     v.description(description),
@@ -69,6 +73,8 @@ export const u64 = integerIn(0, Number.MAX_SAFE_INTEGER, "an integer");
 export const i32 = integerIn(-2_147_483_648, 2_147_483_647, "an integer");
 export const port = integerIn(1, 65_535, "a port");
 
+export const i64 = integerIn(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, "an integer");
+
 export const bool = v.boolean((issue) => `expected true or false, got ${issue.received}`);
 export const str = v.string((issue) => `expected a string, got ${issue.received}`);
 export const stringMap = v.record(
@@ -89,6 +95,13 @@ export const SOCKET_ADDRESS_EXPECTED = "an address IP:PORT such as 127.0.0.1:613
 export const socketAddress = v.pipe(
   str,
   v.check(isSocketAddress, (issue) => `expected ${SOCKET_ADDRESS_EXPECTED}, got ${issue.received}`),
+);
+
+/** An object with any keys; its values are checked by whoever reads them. */
+export const anyObject = v.record(
+  v.string(),
+  v.unknown(),
+  (issue) => `expected an object, got ${issue.received}`,
 );
 
 export function listOf<T extends v.GenericSchema>(item: T) {

@@ -91,9 +91,10 @@ export function verifyConfig(config: ResolvedConfig, options: VerifyOptions): Ve
       conflict("feature.network.incoming", "Cannot use both `https_delivery` and `tls_delivery`");
     }
   }
-  const tls = incoming.tls_delivery ?? incoming.https_delivery;
+  const tlsField = incoming.tls_delivery === undefined ? "https_delivery" : "tls_delivery";
+  const tls = incoming[tlsField];
   if (tls !== undefined && tls.protocol === "tls") {
-    const at = "feature.network.incoming.tls_delivery";
+    const at = `feature.network.incoming.${tlsField}`;
     if (tls.trust_roots !== undefined && tls.server_cert !== undefined) {
       conflict(at, "Cannot use both `trust_roots` and `server_cert`");
     }

@@ -14,7 +14,13 @@ import {
   withDefault,
 } from "../schema-kit.ts";
 
-const ttl = byShape({ number: u64, string: v.literal("infinite") }, 'a number or "infinite"');
+const ttl = byShape(
+  {
+    number: u64,
+    string: v.literal("infinite", (issue) => `expected a number or "infinite", got ${issue.received}`),
+  },
+  'a number or "infinite"',
+);
 
 const mount = v.pipe(
   section(
