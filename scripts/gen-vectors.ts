@@ -445,6 +445,10 @@ const vectors: [string, bigint, Message][] = [
       skipBuildTools: false,
       skipProcesses: ["bash", "node-gyp", unicode],
       skipExtraBuildTools: [],
+      loadEnvFromProcess: true,
+      envInclude: ["*"],
+      envExclude: ["AWS_*", "SECRET?"],
+      envUnset: ["aws_profile"],
     },
   ],
   [

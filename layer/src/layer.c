@@ -13,6 +13,7 @@
 #include "process_skip.h"
 #include "proxy_client.h"
 #include "real.h"
+#include "remote_env.h"
 #include "sys.h"
 
 /* Lets `mirrord diagnose` and tests confirm which layer a process loaded (dlsym / nm -D). */
@@ -70,6 +71,7 @@ __attribute__((constructor)) static void layer_init(int argc, char **argv, char 
   snprintf(name, sizeof(name), "%s[%d]", invoked_as ? invoked_as : (exec_name ? exec_name : "?"), (int)getpid());
   guard_enter();
   int rc = proxy_open(&env.intproxy_addr, name);
+  remote_env_apply(&layer.config);
   guard_leave();
   layer.active = true;
   debug(&env, rc == 0 ? "active (%s)\n" : "active, but the internal proxy is unreachable (%s)\n", name);

@@ -1046,6 +1046,29 @@ void mp_dump_frame(FILE *f, const mp_message *msg) {
       dump_string(f, &msg->u.layer_config.skip_extra_build_tools.items[i]);
     }
     fputc(']', f);
+    fputs(",\"loadEnvFromProcess\":", f);
+    fputs(msg->u.layer_config.load_env_from_process ? "true" : "false", f);
+    fputs(",\"envInclude\":", f);
+    fputc('[', f);
+    for (uint32_t i = 0; i < msg->u.layer_config.env_include.count; i++) {
+      if (i > 0) fputc(',', f);
+      dump_string(f, &msg->u.layer_config.env_include.items[i]);
+    }
+    fputc(']', f);
+    fputs(",\"envExclude\":", f);
+    fputc('[', f);
+    for (uint32_t i = 0; i < msg->u.layer_config.env_exclude.count; i++) {
+      if (i > 0) fputc(',', f);
+      dump_string(f, &msg->u.layer_config.env_exclude.items[i]);
+    }
+    fputc(']', f);
+    fputs(",\"envUnset\":", f);
+    fputc('[', f);
+    for (uint32_t i = 0; i < msg->u.layer_config.env_unset.count; i++) {
+      if (i > 0) fputc(',', f);
+      dump_string(f, &msg->u.layer_config.env_unset.items[i]);
+    }
+    fputc(']', f);
     break;
   default:
     fputs("\"type\":null", f);

@@ -4,16 +4,23 @@
  */
 import type { ResolvedConfig } from "../config/index.ts";
 import { encodeFrame, type MessageOf } from "../protocol/index.ts";
+import { envRequestOf } from "./remote-env.ts";
 
 export const LAYER_CONFIG_ENV = "MIRRORD_LAYER_CONFIG";
 
 export function layerConfigOf(config: ResolvedConfig): MessageOf<"LayerConfig"> {
+  const env = config.feature.env;
+  const request = envRequestOf(env);
   return {
     type: "LayerConfig",
     hostname: config.feature.hostname,
     skipBuildTools: config.skip_build_tools,
     skipProcesses: config.skip_processes ?? [],
     skipExtraBuildTools: config.skip_extra_build_tools ?? [],
+    loadEnvFromProcess: env.load_from_process === true,
+    envInclude: request.include,
+    envExclude: request.exclude,
+    envUnset: env.unset ?? [],
   };
 }
 

@@ -2,8 +2,6 @@
  * `mirrord exec`: resolve the config, reach the agent, start the internal proxy, fetch the target's
  * environment, extract the layer, and become the user's program (cli-config.md §6.1).
  */
-import { readFileSync } from "node:fs";
-import { parse as parseDotenv } from "dotenv";
 import { CliError } from "../cli/errors.ts";
 import {
   RESOLVED_CONFIG_ENV,
@@ -11,15 +9,14 @@ import {
   serializeForLayer,
   unsupportedFeatures,
 } from "../config/index.ts";
-import { FancyRegexEngine } from "../filters/regex.ts";
 import { connectIntproxy } from "../intproxy/client.ts";
 import { layerPathForExec } from "../layer-asset/index.ts";
-import { loadFancyRegexWasm, replaceProcessImage, selfCommand, startDetached } from "../platform/index.ts";
+import { replaceProcessImage, selfCommand, startDetached } from "../platform/index.ts";
 import { childEnvironment } from "./child-env.ts";
 import { linkKindOf } from "./elf.ts";
 import { encodeLayerConfig, LAYER_CONFIG_ENV } from "./layer-config.ts";
 import type { Progress } from "./progress.ts";
-import { composeRemoteEnv, envRequestOf } from "./remote-env.ts";
+import { envRequestOf } from "./remote-env.ts";
 import { BinaryNotFoundError, resolveBinary } from "./resolve-binary.ts";
 
 export interface ExecInputs {
@@ -63,7 +60,7 @@ export async function runExec(inputs: ExecInputs): Promise<never> {
   const intproxyAddress = await startIntproxy(config, env, agentAddress);
   progress.done(`internal proxy ready at ${intproxyAddress}`);
 
-  const remote = await remoteEnvironment(config, inputs.cwd, intproxyAddress, progress);
+  const remote = await remoteEnvironment(config, intproxyAddress, progress);
 
   progress.task("extracting the layer");
   const layer = await layerPathForExec(env);
@@ -134,53 +131,29 @@ async function startIntproxy(
   }
 }
 
+/** The target's env as the program gets it (the intproxy applies env_file, mapping and override). */
 async function remoteEnvironment(
   config: ResolvedConfig,
-  cwd: string,
   intproxyAddress: string,
   progress: Progress,
 ): Promise<Record<string, string>> {
   const feature = config.feature.env;
+  if (feature.load_from_process) {
+    progress.info("env: the program fetches the target's environment itself (load_from_process)");
+    return {};
+  }
   const timeoutMs = (config.agent.communication_timeout ?? 30) * 1000;
   progress.task("fetching the target's environment");
   const client = await connectIntproxy(intproxyAddress, timeoutMs);
-  let fetched: Record<string, string>;
   try {
     const reply = await client.request({ type: "GetEnv", ...envRequestOf(feature) }, timeoutMs);
-    if (reply.type === "ErrorReply")
-      throw new CliError(`the agent could not read the target's environment: ${reply.error.message}`);
+    if (reply.type === "ErrorReply") {
+      throw new CliError(`could not get the target's environment: ${reply.error.message}`);
+    }
     if (reply.type !== "Env") throw new CliError(`unexpected ${reply.type} in answer to GetEnv`);
-    fetched = Object.fromEntries(reply.vars.map(({ name, value }) => [name, value]));
+    progress.done(`${reply.vars.length} variables from the target`);
+    return Object.fromEntries(reply.vars.map(({ name, value }) => [name, value]));
   } finally {
     client.close();
-  }
-  const envFile = feature.env_file ? readEnvFile(feature.env_file, cwd) : {};
-  const mapping = Object.keys(feature.mapping ?? {});
-  const engine = mapping.length > 0 ? FancyRegexEngine.fromBytes(await loadFancyRegexWasm()) : undefined;
-  const remote = composeRemoteEnv({
-    fetched,
-    envFile,
-    feature,
-    nameMatches: (pattern, name) => {
-      const regex = engine?.compile(pattern);
-      try {
-        return regex?.test(name) ?? false;
-      } finally {
-        regex?.free();
-      }
-    },
-  });
-  progress.done(`${Object.keys(fetched).length} variables from the target`);
-  return remote;
-}
-
-function readEnvFile(path: string, cwd: string): Record<string, string> {
-  const full = path.startsWith("/") ? path : `${cwd}/${path}`;
-  try {
-    return parseDotenv(readFileSync(full, "utf8"));
-  } catch (error) {
-    throw new CliError(
-      `feature.env.env_file: cannot read ${full}: ${(error as NodeJS.ErrnoException).code ?? error}`,
-    );
   }
 }

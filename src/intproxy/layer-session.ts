@@ -6,6 +6,7 @@
 import type { Socket } from "node:net";
 import { answerHello, ErrorKind, type Frame, type Message, type ServerIdentity } from "../protocol/index.ts";
 import type { ProtocolClient } from "./client.ts";
+import type { EnvComposer } from "./env-composer.ts";
 import { describeEnd, FramedSocket } from "./framed-socket.ts";
 import type { Logger } from "./log.ts";
 
@@ -16,6 +17,8 @@ export interface LayerSessionDeps {
   id: number;
   identity: ServerIdentity;
   agent: ProtocolClient;
+  /** Turns the agent's Env into what the program gets (env_file, mapping, override). */
+  composeEnv: EnvComposer;
   log: Logger;
   onEnd: (session: LayerSession) => void;
 }
@@ -117,8 +120,9 @@ export class LayerSession {
     }
     this.inFlight.add(requestId);
     this.deps.agent.request(message).then(
-      (reply) => {
-        if (this.inFlight.delete(requestId)) this.link.send(reply, requestId);
+      async (reply) => {
+        const answer = reply.type === "Env" ? await this.deps.composeEnv(reply) : reply;
+        if (this.inFlight.delete(requestId)) this.link.send(answer, requestId);
       },
       () => {
         // The agent link is gone: `agentLost` answers this request, if it has not already.

@@ -8,10 +8,13 @@ import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
+import { parseResolved, RESOLVED_CONFIG_ENV } from "../config/index.ts";
+import type { EnvFeature } from "../exec/remote-env.ts";
 import { detachStdio, startOwnSession } from "../platform/index.ts";
 import type { Frame } from "../protocol/index.ts";
 import { parseHexSecret, parseHostPort } from "./address.ts";
 import { ProtocolClient } from "./client.ts";
+import { envComposerFor } from "./env-composer.ts";
 import { IdleTimer } from "./idle-timer.ts";
 import { LayerSession } from "./layer-session.ts";
 import { Logger, parseLogLevel } from "./log.ts";
@@ -33,6 +36,8 @@ export interface IntproxySettings {
   idleMs: number;
   logPath: string;
   logLevel: ReturnType<typeof parseLogLevel>;
+  /** `feature.env` of the session's resolved config (absent: the agent's answer is passed on as is). */
+  envFeature: EnvFeature;
 }
 
 function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -63,6 +68,7 @@ export function readSettings(env: NodeJS.ProcessEnv): IntproxySettings {
       idleMs: seconds(env, "MIRRORD_INTPROXY_IDLE_TIMEOUT", 5),
       logPath: env.MIRRORD_INTPROXY_LOG_DESTINATION || defaultLogPath(),
       logLevel: parseLogLevel(env.MIRRORD_INTPROXY_LOG_LEVEL),
+      envFeature: env[RESOLVED_CONFIG_ENV] ? parseResolved(env[RESOLVED_CONFIG_ENV]).feature.env : {},
     };
   } catch (error) {
     if (error instanceof IntproxyStartError) throw error;
@@ -148,6 +154,7 @@ export async function runIntproxy(env: NodeJS.ProcessEnv = process.env): Promise
       finish(0);
     },
   });
+  const composeEnv = envComposerFor(settings.envFeature, process.cwd());
   let nextLayerId = 0;
   const server = createServer((socket: Socket) => {
     if (!isLoopback(socket.remoteAddress)) {
@@ -159,6 +166,7 @@ export async function runIntproxy(env: NodeJS.ProcessEnv = process.env): Promise
       id: nextLayerId++,
       identity: { serverVersion: `mirrord-intproxy ${INTPROXY_VERSION}` },
       agent,
+      composeEnv,
       log,
       onEnd: (ended) => {
         if (sessions.delete(ended)) idle.peerLeft();

@@ -299,5 +299,11 @@ export const messages: readonly MessageDef[] = [
     skipBuildTools: bool,
     skipProcesses: list(string),
     skipExtraBuildTools: list(string),
+    /** `feature.env.load_from_process`: the layer asks for the env itself (GetEnv with these globs). */
+    loadEnvFromProcess: bool,
+    envInclude: list(string),
+    envExclude: list(string),
+    /** `feature.env.unset`: removed at start, names compared case-insensitively. */
+    envUnset: list(string),
   }),
 ];

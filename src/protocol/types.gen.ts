@@ -454,6 +454,10 @@ export interface LayerConfigMessage {
   skipBuildTools: boolean;
   skipProcesses: string[];
   skipExtraBuildTools: string[];
+  loadEnvFromProcess: boolean;
+  envInclude: string[];
+  envExclude: string[];
+  envUnset: string[];
 }
 
 export type Message =

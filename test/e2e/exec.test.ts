@@ -120,6 +120,58 @@ describe.skipIf(unavailable !== undefined)("mirrord exec", () => {
     });
   });
 
+  test("env_file and mapping rewrite what the pod sent", async () => {
+    const envFile = join(bin, "local.env");
+    writeFileSync(envFile, "DB_URL=postgres://localhost:5432/dev\nFROM_FILE=yes\n");
+    const config = join(bin, "mapping.json");
+    writeFileSync(
+      config,
+      JSON.stringify({ feature: { env: { env_file: envFile, mapping: { "^SECRET_": "redacted" } } } }),
+    );
+    const result = await session.exec([
+      "-f",
+      config,
+      "--",
+      join(bin, "identity"),
+      "DB_URL",
+      "FROM_FILE",
+      "SECRET_TOKEN",
+    ]);
+    expect(result.stderr).toBe("");
+    expect(fields(result.stdout)).toMatchObject({
+      DB_URL: "postgres://localhost:5432/dev",
+      FROM_FILE: "yes",
+      SECRET_TOKEN: "redacted",
+    });
+  });
+
+  test("load_from_process: the program fetches the env itself, once, and children inherit it", async () => {
+    const config = join(bin, "in-process.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        feature: {
+          env: {
+            load_from_process: true,
+            exclude: "SECRET_*",
+            override: { EXTRA: "x" },
+            unset: ["app_mode"],
+          },
+        },
+      }),
+    );
+    const script = `${join(bin, "identity")} DB_URL SECRET_TOKEN EXTRA APP_MODE MIRRORD_REMOTE_ENV_FETCHED`;
+    const result = await session.exec(["-f", config, "--", "sh", "-c", script]);
+    expect(result.stderr).toBe("");
+    expect(fields(result.stdout)).toMatchObject({
+      DB_URL: "postgres://db.default.svc.cluster.local:5432/app",
+      SECRET_TOKEN: "<unset>",
+      EXTRA: "x",
+      APP_MODE: "<unset>",
+      MIRRORD_REMOTE_ENV_FETCHED: "true",
+    });
+  });
+
   test("a Python program and the child it spawns see the pod", async () => {
     const result = await session.exec(["--", "python3", join(PROGRAMS, "identity.py"), "APP_MODE"], {
       env: { SPAWN_CHILD: "1" },

@@ -2163,6 +2163,37 @@ static int rd_msg_layer_config(mp_reader *r, mp_msg_layer_config *out, unsigned 
       if (rd_string(r, &out->skip_extra_build_tools.items[i])) return -1;
     }
   }
+  if (rd_bool(r, &out->load_env_from_process)) return -1;
+  {
+    uint32_t n;
+    if (rd_length(r, 4u, &n)) return -1;
+    out->env_include.count = n;
+    out->env_include.items = NULL;
+    if (n > 0 && !(out->env_include.items = (mp_bytes *)rd_alloc(r, n, sizeof(mp_bytes)))) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+      if (rd_string(r, &out->env_include.items[i])) return -1;
+    }
+  }
+  {
+    uint32_t n;
+    if (rd_length(r, 4u, &n)) return -1;
+    out->env_exclude.count = n;
+    out->env_exclude.items = NULL;
+    if (n > 0 && !(out->env_exclude.items = (mp_bytes *)rd_alloc(r, n, sizeof(mp_bytes)))) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+      if (rd_string(r, &out->env_exclude.items[i])) return -1;
+    }
+  }
+  {
+    uint32_t n;
+    if (rd_length(r, 4u, &n)) return -1;
+    out->env_unset.count = n;
+    out->env_unset.items = NULL;
+    if (n > 0 && !(out->env_unset.items = (mp_bytes *)rd_alloc(r, n, sizeof(mp_bytes)))) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+      if (rd_string(r, &out->env_unset.items[i])) return -1;
+    }
+  }
   return 0;
 }
 
@@ -2179,6 +2210,22 @@ static int wr_msg_layer_config(mp_writer *w, const mp_msg_layer_config *v, unsig
   if (wr_u32(w, v->skip_extra_build_tools.count)) return -1;
   for (uint32_t i = 0; i < v->skip_extra_build_tools.count; i++) {
     if (wr_string(w, &v->skip_extra_build_tools.items[i])) return -1;
+  }
+  if (wr_u8(w, v->load_env_from_process ? 1u : 0u)) return -1;
+  if (v->env_include.count > 0 && !v->env_include.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u32(w, v->env_include.count)) return -1;
+  for (uint32_t i = 0; i < v->env_include.count; i++) {
+    if (wr_string(w, &v->env_include.items[i])) return -1;
+  }
+  if (v->env_exclude.count > 0 && !v->env_exclude.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u32(w, v->env_exclude.count)) return -1;
+  for (uint32_t i = 0; i < v->env_exclude.count; i++) {
+    if (wr_string(w, &v->env_exclude.items[i])) return -1;
+  }
+  if (v->env_unset.count > 0 && !v->env_unset.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u32(w, v->env_unset.count)) return -1;
+  for (uint32_t i = 0; i < v->env_unset.count; i++) {
+    if (wr_string(w, &v->env_unset.items[i])) return -1;
   }
   return 0;
 }

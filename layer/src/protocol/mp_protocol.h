@@ -713,6 +713,10 @@ typedef struct mp_msg_layer_config {
   bool skip_build_tools;
   struct { uint32_t count; mp_bytes *items; } skip_processes;
   struct { uint32_t count; mp_bytes *items; } skip_extra_build_tools;
+  bool load_env_from_process;
+  struct { uint32_t count; mp_bytes *items; } env_include;
+  struct { uint32_t count; mp_bytes *items; } env_exclude;
+  struct { uint32_t count; mp_bytes *items; } env_unset;
 } mp_msg_layer_config;
 
 typedef struct mp_message {
