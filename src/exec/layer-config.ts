@@ -3,8 +3,8 @@
  * with the same generated codec (base64 in MIRRORD_LAYER_CONFIG), so the layer never parses user input.
  */
 import type { ResolvedConfig } from "../config/index.ts";
+import { envRequestOf } from "../env/compose.ts";
 import { encodeFrame, type MessageOf } from "../protocol/index.ts";
-import { envRequestOf } from "./remote-env.ts";
 
 export const LAYER_CONFIG_ENV = "MIRRORD_LAYER_CONFIG";
 

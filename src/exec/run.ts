@@ -9,6 +9,7 @@ import {
   serializeForLayer,
   unsupportedFeatures,
 } from "../config/index.ts";
+import { envRequestOf } from "../env/compose.ts";
 import { connectIntproxy } from "../intproxy/client.ts";
 import { layerPathForExec } from "../layer-asset/index.ts";
 import { replaceProcessImage, selfCommand, startDetached } from "../platform/index.ts";
@@ -16,7 +17,6 @@ import { childEnvironment } from "./child-env.ts";
 import { linkKindOf } from "./elf.ts";
 import { encodeLayerConfig, LAYER_CONFIG_ENV } from "./layer-config.ts";
 import type { Progress } from "./progress.ts";
-import { envRequestOf } from "./remote-env.ts";
 import { BinaryNotFoundError, resolveBinary } from "./resolve-binary.ts";
 
 export interface ExecInputs {

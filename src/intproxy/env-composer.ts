@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join } from "node:path";
 import { parse as parseDotenv } from "dotenv";
-import { composeRemoteEnv, type EnvFeature } from "../exec/remote-env.ts";
+import { composeRemoteEnv, type EnvFeature } from "../env/compose.ts";
 import { FancyRegexEngine } from "../filters/regex.ts";
 import { loadFancyRegexWasm } from "../platform/index.ts";
 import { ErrorKind, type Message, type MessageOf } from "../protocol/index.ts";

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
 import { parseResolved, RESOLVED_CONFIG_ENV } from "../config/index.ts";
-import type { EnvFeature } from "../exec/remote-env.ts";
+import type { EnvFeature } from "../env/compose.ts";
 import { detachStdio, startOwnSession } from "../platform/index.ts";
 import type { Frame } from "../protocol/index.ts";
 import { parseHexSecret, parseHostPort } from "./address.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { composeRemoteEnv, envRequestOf } from "./remote-env.ts";
+import { composeRemoteEnv, envRequestOf } from "./compose.ts";
 
 const regexMatch = (pattern: string, name: string) => new RegExp(pattern).test(name);
 
