@@ -1,6 +1,6 @@
 /**
  * The target's environment as the program must see it: the agent's answer to GetEnv, then `env_file`,
- * `mapping` and `override` (remote-env.ts). Done here, for the CLI and for layers fetching it themselves
+ * `mapping` and `override` (src/env/compose.ts). Done here, for the CLI and for layers fetching it themselves
  * (`load_from_process`) alike, so both paths give the same result.
  */
 import { readFile } from "node:fs/promises";
