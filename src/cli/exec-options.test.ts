@@ -99,6 +99,12 @@ describe("mirrord exec flags", () => {
     assert.deepEqual(swallowed.args, ["app.js"]);
   });
 
+  it("-f - reads the config from stdin (cac alone would drop the lone -)", () => {
+    assert.equal(parseExec(["-f", "-", "--", "node"]).env.MIRRORD_CONFIG_FILE, "-");
+    assert.equal(parseExec(["--config-file", "-", "--", "node"]).env.MIRRORD_CONFIG_FILE, "-");
+    assert.equal(parseExec(["--", "node", "-f", "-"]).env.MIRRORD_CONFIG_FILE, undefined);
+  });
+
   it("rejects bad values with the flag name", () => {
     assert.throws(() => parseExec(["--fs-mode", "rw"]), /--fs-mode: expected write \| read \| local/);
     assert.throws(() => parseExec(["--agent-ttl", "70000"]), /--agent-ttl: expected an integer 0..65535/);

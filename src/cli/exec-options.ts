@@ -68,17 +68,23 @@ function withExecOptions(cmd: Command): Command {
 
 /**
  * Adjusts argv before cac sees it where cac and clap differ: `-c` takes a value only as `-c=VALUE`
- * (`-c false` is `-c` followed by the argument `false`). Nothing after `--` is touched.
+ * (`-c false` is `-c` followed by the argument `false`), and `-f -` (config from stdin) must keep its
+ * `-`, which cac would drop. Nothing after `--` is touched.
  */
 export function normalizeExecArgv(argv: readonly string[]): string[] {
   const end = argv.indexOf("--");
   const options = end === -1 ? argv : argv.slice(0, end);
   const rest = end === -1 ? [] : argv.slice(end);
-  const normalized = options.map((arg) => {
-    if (arg === "-c" || arg === "--accept-invalid-certificates") return "--accept-invalid-certificates=true";
-    if (arg.startsWith("-c=")) return `--accept-invalid-certificates=${arg.slice(3)}`;
-    return arg;
-  });
+  const normalized: string[] = [];
+  for (const [index, arg] of options.entries()) {
+    if (arg === "-" && ["-f", "--config-file"].includes(options[index - 1] ?? "")) {
+      normalized[normalized.length - 1] = "--config-file=-";
+    } else if (arg === "-c" || arg === "--accept-invalid-certificates") {
+      normalized.push("--accept-invalid-certificates=true");
+    } else if (arg.startsWith("-c=")) {
+      normalized.push(`--accept-invalid-certificates=${arg.slice(3)}`);
+    } else normalized.push(arg);
+  }
   return [...normalized, ...rest];
 }
 

@@ -2,11 +2,13 @@
 import type { CAC } from "cac";
 import { verifyConfigReport } from "../../config/index.ts";
 import { cliLoadOptions } from "../config-loading.ts";
+import { UsageError } from "../errors.ts";
 
 export function register(cli: CAC): void {
   cli
     .command(
-      "verify-config <path>",
+      // `[path]` rather than `<path>`: cac drops a lone `-` (stdin) from the arguments, so it is looked up in rawArgs.
+      "verify-config [path]",
       "Check a config file (- = stdin) without starting anything; prints a JSON report and exits 0 (for IDEs)",
     )
     .usage(
@@ -19,7 +21,10 @@ export function register(cli: CAC): void {
     .option("--resolved", "Add the fully resolved config (every default filled in) to a successful report")
     .example("mirrord verify-config .mirrord/mirrord.json")
     .example("mirrord verify-config --ide --resolved - < mirrord.json")
-    .action(async (path: string, flags: { ide?: boolean; resolved?: boolean }) => {
+    .action(async (given: string | undefined, flags: { ide?: boolean; resolved?: boolean }) => {
+      const path = given ?? (cli.rawArgs.slice(3).includes("-") ? "-" : undefined);
+      if (path === undefined)
+        throw new UsageError("missing required args for command `verify-config <path>`");
       const options = await cliLoadOptions({ ...process.env, MIRRORD_CONFIG_FILE: path }, process.cwd());
       const report = await verifyConfigReport({
         ...options,
