@@ -3,9 +3,9 @@
  * with its own request id. A malformed frame ends only this client (`Close{reason}` first).
  */
 import type { Socket } from "node:net";
-import { describeEnd, FramedSocket, type SocketEnd } from "../intproxy/framed-socket.ts";
-import type { Logger } from "../intproxy/log.ts";
 import { answerHello, type Frame, type Message, type ServerIdentity } from "../protocol/index.ts";
+import { describeEnd, FramedSocket, type SocketEnd } from "../transport/framed-socket.ts";
+import type { Logger } from "../transport/log.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import { heartbeatAction, type PeerLiveness } from "./heartbeat.ts";
 import type { TargetContext } from "./target.ts";

@@ -5,9 +5,9 @@
  */
 import { existsSync } from "node:fs";
 import packageJson from "../../package.json" with { type: "json" };
-import { parseHexSecret } from "../intproxy/address.ts";
-import { Logger, parseLogLevel } from "../intproxy/log.ts";
 import { joinNamespacesOf, replaceProcessImage, selfCommand } from "../platform/index.ts";
+import { parseHexSecret } from "../transport/address.ts";
+import { Logger, parseLogLevel } from "../transport/log.ts";
 import type { AgentOptions } from "./options.ts";
 import { AgentServer } from "./server.ts";
 import { ephemeralContext, type TargetContext, targetedContext, targetlessContext } from "./target.ts";

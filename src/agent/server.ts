@@ -3,9 +3,9 @@
  * nobody has been connected for the communication timeout (from start, and after the last client left).
  */
 import { createServer, type Server, type Socket } from "node:net";
-import { IdleTimer } from "../intproxy/idle-timer.ts";
-import type { Logger } from "../intproxy/log.ts";
 import type { ServerIdentity } from "../protocol/index.ts";
+import { IdleTimer } from "../transport/idle-timer.ts";
+import type { Logger } from "../transport/log.ts";
 import { ClientSession } from "./client-session.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { FEATURES } from "./features/index.ts";

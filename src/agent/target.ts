@@ -3,7 +3,7 @@
  * Built once at start; every feature handler receives it.
  */
 import { readFileSync } from "node:fs";
-import type { Logger } from "../intproxy/log.ts";
+import type { Logger } from "../transport/log.ts";
 import { parseEnviron } from "./env-filter.ts";
 
 export interface TargetContext {

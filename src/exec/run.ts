@@ -10,9 +10,9 @@ import {
   unsupportedFeatures,
 } from "../config/index.ts";
 import { envRequestOf } from "../env/compose.ts";
-import { connectIntproxy } from "../intproxy/client.ts";
 import { layerPathForExec } from "../layer-asset/index.ts";
 import { replaceProcessImage, selfCommand, startDetached } from "../platform/index.ts";
+import { connectIntproxy } from "../transport/client.ts";
 import { childEnvironment } from "./child-env.ts";
 import { linkKindOf } from "./elf.ts";
 import { encodeLayerConfig, LAYER_CONFIG_ENV } from "./layer-config.ts";

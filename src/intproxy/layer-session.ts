@@ -5,10 +5,10 @@
  */
 import type { Socket } from "node:net";
 import { answerHello, ErrorKind, type Frame, type Message, type ServerIdentity } from "../protocol/index.ts";
-import type { ProtocolClient } from "./client.ts";
+import type { ProtocolClient } from "../transport/client.ts";
+import { describeEnd, FramedSocket } from "../transport/framed-socket.ts";
+import type { Logger } from "../transport/log.ts";
 import type { EnvComposer } from "./env-composer.ts";
-import { describeEnd, FramedSocket } from "./framed-socket.ts";
-import type { Logger } from "./log.ts";
 
 /** The errno a layer sees for requests cut off by the agent's loss. */
 export const AGENT_LOST_ERRNO = 5; // EIO

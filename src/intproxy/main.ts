@@ -12,12 +12,12 @@ import { parseResolved, RESOLVED_CONFIG_ENV } from "../config/index.ts";
 import type { EnvFeature } from "../env/compose.ts";
 import { detachStdio, startOwnSession } from "../platform/index.ts";
 import type { Frame } from "../protocol/index.ts";
-import { parseHexSecret, parseHostPort } from "./address.ts";
-import { ProtocolClient } from "./client.ts";
+import { parseHexSecret, parseHostPort } from "../transport/address.ts";
+import { ProtocolClient } from "../transport/client.ts";
+import { IdleTimer } from "../transport/idle-timer.ts";
+import { Logger, parseLogLevel } from "../transport/log.ts";
 import { envComposerFor } from "./env-composer.ts";
-import { IdleTimer } from "./idle-timer.ts";
 import { LayerSession } from "./layer-session.ts";
-import { Logger, parseLogLevel } from "./log.ts";
 
 export const INTPROXY_VERSION: string = packageJson.version;
 const AGENT_CONNECT_TIMEOUT_MS = 10_000;

@@ -6,7 +6,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
 import { hostname as laptopHostname } from "node:os";
-import { ConnectError, ProtocolClient } from "../../src/intproxy/client.ts";
 import {
   encodeFrame,
   type Frame,
@@ -15,6 +14,7 @@ import {
   type Message,
   PROTOCOL_VERSION,
 } from "../../src/protocol/index.ts";
+import { ConnectError, ProtocolClient } from "../../src/transport/client.ts";
 import { Cluster, type Pod, SimProcess, sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
 import { mirrordBinary } from "../support/binary.ts";
 

@@ -8,8 +8,8 @@ import { readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ProtocolClient } from "../../src/intproxy/client.ts";
 import { answerHello, encodeFrame, FrameDecoder, type Message } from "../../src/protocol/index.ts";
+import { ProtocolClient } from "../../src/transport/client.ts";
 import { type Exit, SimProcess } from "../simulator/index.ts";
 import { mirrordBinary } from "../support/binary.ts";
 
