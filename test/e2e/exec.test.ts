@@ -201,6 +201,18 @@ describe.skipIf(unavailable !== undefined)("mirrord exec", () => {
     expect(skipped.stdout).toContain(`child=${hostname()} cluster`);
   });
 
+  test("a bad regex in the config stops exec before anything starts, naming the field", async () => {
+    const config = join(bin, "bad-regex.json");
+    writeFileSync(
+      config,
+      JSON.stringify({ feature: { network: { incoming: { http_filter: { header_filter: "(?<!" } } } } }),
+    );
+    const result = await session.exec(["-f", config, "--", "true"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("feature.network.incoming.http_filter.header_filter");
+    expect(result.stderr.split("\n").filter(Boolean).length).toBeLessThanOrEqual(3);
+  });
+
   test("exit codes and signals are the program's own", async () => {
     expect((await session.exec(["--", "sh", "-c", "exit 7"])).code).toBe(7);
     expect((await session.exec(["--", "sh", "-c", "kill -TERM $$"])).code).toBe(143);

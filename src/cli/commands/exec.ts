@@ -1,9 +1,9 @@
 import { writeSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import type { CAC } from "cac";
-import { ConfigError, loadConfig } from "../../config/index.ts";
+import { ConfigError, type LoadedConfig } from "../../config/index.ts";
 import { createProgress } from "../../exec/progress.ts";
 import { runExec } from "../../exec/run.ts";
+import { loadCliConfig } from "../config-loading.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { addExecOptions, type ExecFlags, execOptionsToEnv } from "../exec-options.ts";
 
@@ -38,14 +38,9 @@ export function register(cli: CAC): void {
         stderr: (text) => writeSync(2, text),
         stderrIsTty: process.stderr.isTTY === true,
       });
-      let loaded: Awaited<ReturnType<typeof loadConfig>>;
+      let loaded: LoadedConfig;
       try {
-        loaded = await loadConfig({
-          env,
-          cwd: process.cwd(),
-          readFile: (path) => readFile(path, "utf8"),
-          readStdin: () => new Response(Bun.stdin.stream()).text(),
-        });
+        loaded = await loadCliConfig(env, process.cwd());
       } catch (error) {
         if (error instanceof ConfigError)
           throw new CliError(error.message, "fix the configuration and run again");
