@@ -4,7 +4,12 @@
  */
 import type { Socket } from "node:net";
 import { answerHello, type Frame, type Message, type ServerIdentity } from "../protocol/index.ts";
-import { describeEnd, FramedSocket, type SocketEnd } from "../transport/framed-socket.ts";
+import {
+  answerSessionControl,
+  describeEnd,
+  FramedSocket,
+  type SocketEnd,
+} from "../transport/framed-socket.ts";
 import type { Logger } from "../transport/log.ts";
 import type { Dispatcher } from "./dispatcher.ts";
 import { heartbeatAction, type PeerLiveness } from "./heartbeat.ts";
@@ -58,19 +63,10 @@ export class ClientSession {
       this.handshake(message, requestId);
       return;
     }
-    switch (message.type) {
-      case "Ping":
-        this.link.send({ type: "Pong" }, requestId);
-        return;
-      case "Pong":
-        return;
-      case "Close":
-        this.deps.log.debug("client said goodbye", { client: this.deps.id, reason: message.reason });
-        this.link.close(message.reason, { notifyPeer: false });
-        return;
-      default:
-        void this.answer(message, requestId);
+    if (message.type === "Close") {
+      this.deps.log.debug("client said goodbye", { client: this.deps.id, reason: message.reason });
     }
+    if (!answerSessionControl(this.link, message, requestId)) void this.answer(message, requestId);
   }
 
   private handshake(first: Message, requestId: bigint): void {

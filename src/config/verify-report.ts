@@ -2,10 +2,11 @@
  * `mirrord verify-config` report: `{"type":"Success","config":{path,namespace},"warnings":[…],
  * "compatible_target_types":[…]}` or `{"type":"Fail","errors":["…"]}`. The command always exits 0.
  */
+
 import { ConfigError } from "./errors.ts";
 import { type LoadOptions, loadConfig } from "./load.ts";
 import type { ResolvedConfig } from "./root.ts";
-import { parseTargetString } from "./target-path.ts";
+import { parseTargetString, TARGET_KINDS } from "./target-path.ts";
 
 export type VerifyReport =
   | {
@@ -17,17 +18,7 @@ export type VerifyReport =
     }
   | { type: "Fail"; errors: [string] };
 
-const ALL_TARGET_TYPES = [
-  "targetless",
-  "pod",
-  "deployment",
-  "rollout",
-  "job",
-  "cronjob",
-  "statefulset",
-  "service",
-  "replicaset",
-];
+const ALL_TARGET_TYPES = ["targetless", ...TARGET_KINDS];
 
 /** mirrord's object encoding of a target path: "targetless", {"pod": x, "container": c|null}, {"labels": {…}}. */
 function targetForReport(path: string | undefined): unknown {

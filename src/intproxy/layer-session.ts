@@ -6,7 +6,7 @@
 import type { Socket } from "node:net";
 import { answerHello, ErrorKind, type Frame, type Message, type ServerIdentity } from "../protocol/index.ts";
 import type { ProtocolClient } from "../transport/client.ts";
-import { describeEnd, FramedSocket } from "../transport/framed-socket.ts";
+import { answerSessionControl, describeEnd, FramedSocket } from "../transport/framed-socket.ts";
 import type { Logger } from "../transport/log.ts";
 import type { EnvComposer } from "./env-composer.ts";
 
@@ -65,19 +65,9 @@ export class LayerSession {
       this.handshake(message, requestId);
       return;
     }
-    switch (message.type) {
-      case "Ping":
-        this.link.send({ type: "Pong" }, requestId);
-        return;
-      case "Pong":
-        return;
-      case "Close":
-        this.link.close(message.reason, { notifyPeer: false });
-        return;
-      default:
-        if (requestId === 0n) this.deps.agent.notify(message);
-        else this.forward(message, requestId);
-    }
+    if (answerSessionControl(this.link, message, requestId)) return;
+    if (requestId === 0n) this.deps.agent.notify(message);
+    else this.forward(message, requestId);
   }
 
   private handshake(first: Message, requestId: bigint): void {

@@ -95,3 +95,22 @@ export class FramedSocket {
     this.handlers.onEnd(end);
   }
 }
+
+/**
+ * Answers the session-control messages every server side handles alike (Ping → Pong, Pong, a peer's
+ * Close); returns false for anything else, which the caller then handles.
+ */
+export function answerSessionControl(link: FramedSocket, message: Message, requestId: bigint): boolean {
+  switch (message.type) {
+    case "Ping":
+      link.send({ type: "Pong" }, requestId);
+      return true;
+    case "Pong":
+      return true;
+    case "Close":
+      link.close(message.reason, { notifyPeer: false });
+      return true;
+    default:
+      return false;
+  }
+}
