@@ -37,18 +37,23 @@ async function readStdin(): Promise<string> {
 }
 
 /** mirrord compiles every config regex with fancy-regex; HTTP filters case-insensitively, as the agent does. */
-export function fancyRegexValidators(engine: FancyRegexEngine): RegexValidators {
+/** Validators over `engine`, which is only called for (and so only compiled) when a config has regexes. */
+export function fancyRegexValidators(engine: () => FancyRegexEngine): RegexValidators {
   return {
-    httpFilter: (pattern) => validateFancyRegex(engine, pattern, { caseInsensitive: true }),
-    pattern: (pattern) => validateFancyRegex(engine, pattern),
+    httpFilter: (pattern) => validateFancyRegex(engine(), pattern, { caseInsensitive: true }),
+    pattern: (pattern) => validateFancyRegex(engine(), pattern),
   };
 }
 
-let engine: Promise<FancyRegexEngine> | undefined;
+let engine: FancyRegexEngine | undefined;
 
-function sharedEngine(): Promise<FancyRegexEngine> {
-  engine ??= loadFancyRegexWasm().then((bytes) => FancyRegexEngine.fromBytes(bytes));
-  return engine;
+/** Compiling the WebAssembly module takes tens of milliseconds: done once, on first use. */
+async function sharedEngine(): Promise<() => FancyRegexEngine> {
+  const bytes = await loadFancyRegexWasm();
+  return () => {
+    engine ??= FancyRegexEngine.fromBytes(bytes);
+    return engine;
+  };
 }
 
 /** Everything `loadConfig` needs besides the environment, as the CLI provides it. */

@@ -3,7 +3,7 @@
  * env overrides: flags are applied exactly like MIRRORD_* variables, so flags > env > file > defaults.
  */
 import type { Command } from "cac";
-import { ConfigError } from "../config/index.ts";
+import { ConfigError } from "../config/errors.ts";
 
 /** Bare `-f` means this file. */
 export const DEFAULT_CONFIG_PATH = "./.mirrord/mirrord.json";

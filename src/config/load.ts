@@ -119,9 +119,10 @@ function supplied(raw: unknown, path: readonly string[]): boolean {
 export async function loadConfig(options: LoadOptions): Promise<LoadedConfig> {
   const { env } = options;
   const configPath = env.MIRRORD_CONFIG_FILE;
-  const branch = await gitBranchOf(options);
   const useFile = configPath !== undefined && configPath !== "";
   const text = useFile ? await readConfigText(configPath, options) : undefined;
+  // Asking git costs a process: only when the file's template can use the branch.
+  const branch = text?.includes("git_branch") ? await gitBranchOf(options) : undefined;
   const given =
     env.MIRRORD_KEY ?? (text === undefined ? undefined : keyFromRawFile(text, configPath ?? "", branch));
   const sessionKey = { value: given ?? (options.generateKey ?? randomKey)(), generated: given === undefined };

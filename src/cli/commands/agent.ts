@@ -1,5 +1,4 @@
 import type { CAC } from "cac";
-import { AgentStartError, runAgent } from "../../agent/main.ts";
 import { AgentUsageError, parseAgentArgs, type RawAgentArgs } from "../../agent/options.ts";
 import { CliError, UsageError } from "../errors.ts";
 
@@ -22,6 +21,8 @@ export function register(cli: CAC): void {
         if (error instanceof AgentUsageError) throw new UsageError(`mirrord agent: ${error.message}`);
         throw error;
       }
+      // Loaded on demand: every other command starts without the agent's modules.
+      const { AgentStartError, runAgent } = await import("../../agent/main.ts");
       let code: number;
       try {
         code = await runAgent(options);

@@ -1,9 +1,8 @@
 import { writeSync } from "node:fs";
 import type { CAC } from "cac";
-import { ConfigError, type LoadedConfig } from "../../config/index.ts";
+import { ConfigError } from "../../config/errors.ts";
+import type { LoadedConfig } from "../../config/index.ts";
 import { createProgress } from "../../exec/progress.ts";
-import { runExec } from "../../exec/run.ts";
-import { loadCliConfig } from "../config-loading.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { addExecOptions, type ExecFlags, execOptionsToEnv } from "../exec-options.ts";
 
@@ -38,6 +37,9 @@ export function register(cli: CAC): void {
         stderr: (text) => writeSync(2, text),
         stderrIsTty: process.stderr.isTTY === true,
       });
+      // Loaded on demand, so the commands that need neither start faster.
+      const { loadCliConfig } = await import("../config-loading.ts");
+      const { runExec } = await import("../../exec/run.ts");
       let loaded: LoadedConfig;
       try {
         loaded = await loadCliConfig(env, process.cwd());

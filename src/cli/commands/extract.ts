@@ -1,5 +1,4 @@
 import type { CAC } from "cac";
-import { extractLayerTo } from "../../layer-asset/index.ts";
 import { CliError } from "../errors.ts";
 
 export function register(cli: CAC): void {
@@ -10,6 +9,7 @@ export function register(cli: CAC): void {
     )
     .action(async (dir: string) => {
       try {
+        const { extractLayerTo } = await import("../../layer-asset/index.ts");
         const layer = await extractLayerTo(dir);
         process.stdout.write(`${layer.path}\n`);
       } catch (error) {

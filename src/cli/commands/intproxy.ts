@@ -1,5 +1,4 @@
 import type { CAC } from "cac";
-import { IntproxyStartError, runIntproxy } from "../../intproxy/main.ts";
 import { CliError } from "../errors.ts";
 
 export function register(cli: CAC): void {
@@ -9,6 +8,8 @@ export function register(cli: CAC): void {
       "(internal) Run the internal proxy between the layer and the agent; started by `exec`",
     )
     .action(async () => {
+      // Loaded on demand: every other command starts without the intproxy's modules.
+      const { IntproxyStartError, runIntproxy } = await import("../../intproxy/main.ts");
       let code: number;
       try {
         code = await runIntproxy();

@@ -1,6 +1,5 @@
 /** `mirrord schema`: the JSON Schema of the config file, generated from the config engine's schemas. */
 import type { CAC } from "cac";
-import { configJsonSchema } from "../../config/index.ts";
 
 export function register(cli: CAC): void {
   cli
@@ -14,8 +13,10 @@ export function register(cli: CAC): void {
         "  description. Point your editor's JSON/YAML/TOML schema setting at the saved file.",
     )
     .example("mirrord schema > .mirrord/mirrord-schema.json")
-    .action(() => {
-      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    .action(async () => {
+      process.stdout.write(
+        `${JSON.stringify((await import("../../config/json-schema.ts")).configJsonSchema(), null, 2)}\n`,
+      );
       process.exitCode = 0;
     });
 }

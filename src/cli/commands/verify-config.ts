@@ -1,7 +1,5 @@
 /** `mirrord verify-config [--ide] [--resolved] <path>`: the JSON report IDEs read; always exits 0. */
 import type { CAC } from "cac";
-import { verifyConfigReport } from "../../config/index.ts";
-import { cliLoadOptions } from "../config-loading.ts";
 import { UsageError } from "../errors.ts";
 
 export function register(cli: CAC): void {
@@ -25,6 +23,8 @@ export function register(cli: CAC): void {
       const path = given ?? (cli.rawArgs.slice(3).includes("-") ? "-" : undefined);
       if (path === undefined)
         throw new UsageError("missing required args for command `verify-config <path>`");
+      const { cliLoadOptions } = await import("../config-loading.ts");
+      const { verifyConfigReport } = await import("../../config/verify-report.ts");
       const options = await cliLoadOptions({ ...process.env, MIRRORD_CONFIG_FILE: path }, process.cwd());
       const report = await verifyConfigReport({
         ...options,

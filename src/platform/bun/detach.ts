@@ -3,17 +3,12 @@
  * the terminal's Ctrl-C and hangup never reach it, and stdio pointed at /dev/null once the parent has
  * read what it needed, so a closed pipe can never kill it with SIGPIPE.
  */
-import { dlopen, FFIType } from "bun:ffi";
 import { closeSync, openSync } from "node:fs";
-
-const libc = dlopen("libc.so.6", {
-  setsid: { args: [], returns: FFIType.i32 },
-  dup2: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-});
+import { libc } from "./libc.ts";
 
 /** Starts a new session; a process that already leads one (spawned detached) stays as it is. */
 export function startOwnSession(): void {
-  libc.symbols.setsid();
+  libc().setsid();
 }
 
 /** Points fds 0, 1 and 2 at /dev/null. */
@@ -21,7 +16,7 @@ export function detachStdio(): void {
   const devNull = openSync("/dev/null", "r+");
   try {
     for (const fd of [0, 1, 2])
-      if (libc.symbols.dup2(devNull, fd) < 0) throw new Error(`dup2(/dev/null, ${fd}) failed`);
+      if (libc().dup2(devNull, fd) < 0) throw new Error(`dup2(/dev/null, ${fd}) failed`);
   } finally {
     if (devNull > 2) closeSync(devNull);
   }

@@ -1,6 +1,6 @@
 /** Joining another process's Linux namespaces (how `mirrord agent targeted --pid` gets into the pod). */
-import { dlopen, FFIType, read } from "bun:ffi";
 import { closeSync, openSync } from "node:fs";
+import { lastErrno, libc } from "./libc.ts";
 
 export const NAMESPACE_FLAGS = {
   net: 0x40000000, // CLONE_NEWNET
@@ -8,11 +8,6 @@ export const NAMESPACE_FLAGS = {
   mnt: 0x00020000, // CLONE_NEWNS
 } as const;
 export type NamespaceKind = keyof typeof NAMESPACE_FLAGS;
-
-const libc = dlopen("libc.so.6", {
-  setns: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
-  __errno_location: { args: [], returns: FFIType.ptr },
-});
 
 export class NamespaceError extends Error {
   override readonly name = "NamespaceError";
@@ -32,9 +27,8 @@ export function joinNamespacesOf(pid: number, kinds: readonly NamespaceKind[]): 
       throw new NamespaceError(`cannot open ${path}: ${(error as NodeJS.ErrnoException).code ?? error}`);
     }
     try {
-      if (libc.symbols.setns(fd, NAMESPACE_FLAGS[kind]) !== 0) {
-        const location = libc.symbols.__errno_location();
-        const errno = location ? read.i32(location, 0) : 0;
+      if (libc().setns(fd, NAMESPACE_FLAGS[kind]) !== 0) {
+        const errno = lastErrno();
         throw new NamespaceError(
           `setns(${path}) failed with errno ${errno}${errno === 1 ? " (EPERM: needs CAP_SYS_ADMIN)" : ""}`,
         );

@@ -2,17 +2,12 @@
  * Replaces this process with another program (execve), the way `mirrord exec` hands over to the user's
  * binary: same PID, same tty, and the exit code and signals become the program's own.
  */
-import { dlopen, FFIType, ptr, read } from "bun:ffi";
+import { ptr } from "bun:ffi";
+import { lastErrno, libc } from "./libc.ts";
 
 const SIGPIPE = 13;
 const SIGXFSZ = 25;
-const SIG_DFL = 0;
-
-const libc = dlopen("libc.so.6", {
-  execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
-  signal: { args: [FFIType.i32, FFIType.ptr], returns: FFIType.ptr },
-  __errno_location: { args: [], returns: FFIType.ptr },
-});
+const SIG_DFL = null; // (void (*)(int))0
 
 /** NUL-terminated C strings and the NULL-terminated pointer array execve expects; keeps the buffers alive. */
 function cStringArray(items: readonly string[]): { pointers: BigUint64Array; buffers: Buffer[] } {
@@ -22,11 +17,6 @@ function cStringArray(items: readonly string[]): { pointers: BigUint64Array; buf
     pointers[index] = BigInt(ptr(buffer));
   });
   return { pointers, buffers };
-}
-
-function lastErrno(): number {
-  const location = libc.symbols.__errno_location();
-  return location ? read.i32(location, 0) : 0;
 }
 
 /**
@@ -41,7 +31,7 @@ export function replaceProcessImage(
   const pathBuffer = Buffer.from(`${path}\0`);
   const args = cStringArray(argv);
   const envp = cStringArray(Object.entries(env).map(([key, value]) => `${key}=${value}`));
-  for (const signal of [SIGPIPE, SIGXFSZ]) libc.symbols.signal(signal, SIG_DFL);
-  libc.symbols.execve(ptr(pathBuffer), ptr(args.pointers), ptr(envp.pointers));
+  for (const signal of [SIGPIPE, SIGXFSZ]) libc().signal(signal, SIG_DFL);
+  libc().execve(ptr(pathBuffer), ptr(args.pointers), ptr(envp.pointers));
   return lastErrno();
 }
