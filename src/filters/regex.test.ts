@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { builtWasm } from "./built-wasm.ts";
 import {
   FancyRegexEngine,
   FancyRegexEngineError,
@@ -9,13 +8,6 @@ import {
   RegexSyntaxError,
   validateFancyRegex,
 } from "./regex.ts";
-
-/** The module scripts/build-wasm writes; read through node:fs so Bun and Deno both can. */
-function builtWasm(): Uint8Array {
-  const path = fileURLToPath(new URL("../../build/wasm/fancy_regex.wasm", import.meta.url));
-  if (!existsSync(path)) throw new Error(`${path} is missing: run scripts/build-wasm first`);
-  return readFileSync(path);
-}
 
 const engine = FancyRegexEngine.fromBytes(builtWasm());
 
