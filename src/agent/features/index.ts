@@ -1,6 +1,7 @@
 /** Every feature the agent serves. A new feature (files, DNS, outgoing, incoming) is one more entry. */
+import { dnsFeature } from "./dns.ts";
 import { envFeature } from "./env.ts";
 import type { FeatureHandlers } from "./handler.ts";
 import { hostnameFeature } from "./hostname.ts";
 
-export const FEATURES: readonly FeatureHandlers[] = [envFeature, hostnameFeature];
+export const FEATURES: readonly FeatureHandlers[] = [envFeature, hostnameFeature, dnsFeature];
