@@ -8,6 +8,7 @@ import packageJson from "../../package.json" with { type: "json" };
 import { joinNamespacesOf, replaceProcessImage, selfCommand } from "../platform/index.ts";
 import { parseHexSecret } from "../transport/address.ts";
 import { Logger, parseLogLevel } from "../transport/log.ts";
+import { findContainerPid } from "./container-pid.ts";
 import type { AgentOptions } from "./options.ts";
 import { AgentServer } from "./server.ts";
 import { ephemeralContext, type TargetContext, targetedContext, targetlessContext } from "./target.ts";
@@ -57,10 +58,16 @@ function resolveTarget(options: AgentOptions, log: Logger): TargetContext {
     case "targeted":
       enterNamespacesOf(options.mode.pid);
       return targetedContext(options.mode.pid, log);
-    case "targetedContainer":
-      throw new AgentStartError(
-        `targeted --container-id (runtime ${options.mode.runtime}) is not supported yet; use targeted --pid`,
-      );
+    case "targetedContainer": {
+      let pid: number;
+      try {
+        pid = findContainerPid(options.mode.containerId, options.mode.runtime);
+      } catch (error) {
+        throw new AgentStartError((error as Error).message);
+      }
+      enterNamespacesOf(pid);
+      return targetedContext(pid, log);
+    }
     case "ephemeral":
       return ephemeralContext(log);
     case "targetless":

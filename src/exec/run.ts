@@ -42,14 +42,11 @@ export async function runExec(inputs: ExecInputs): Promise<never> {
       "remove those settings from the config to run without them",
     );
   }
-  const agentAddress = config.connect_tcp;
-  if (!agentAddress) {
-    throw new CliError(
-      "reaching an agent through Kubernetes (target → agent Job → port-forward) is not available yet in this build",
-      "start `mirrord agent` yourself and set `connect_tcp` (or MIRRORD_CONNECT_TCP) to its address",
-    );
-  }
-  progress.info(`mirrord will use the agent at ${agentAddress} (connect_tcp)`);
+  const agent = config.connect_tcp
+    ? { agentAddress: config.connect_tcp, secretHex: undefined, intproxyEnv: {}, cleanup: async () => {} }
+    : await agentThroughKube(config, progress);
+  const { agentAddress } = agent;
+  progress.info(`mirrord will use the agent at ${agentAddress}${config.connect_tcp ? " (connect_tcp)" : ""}`);
   progress.info(
     inputs.configPath
       ? `the configuration file was loaded from ${inputs.configPath}`
@@ -57,7 +54,15 @@ export async function runExec(inputs: ExecInputs): Promise<never> {
   );
 
   progress.task("starting the internal proxy");
-  const intproxyAddress = await startIntproxy(config, env, agentAddress);
+  const intproxyAddress = await startIntproxy(
+    config,
+    { ...env, ...agent.intproxyEnv },
+    agentAddress,
+    agent.secretHex,
+  ).catch(async (error) => {
+    await agent.cleanup().catch(() => {});
+    throw error;
+  });
   progress.done(`internal proxy ready at ${intproxyAddress}`);
 
   const remote = await remoteEnvironment(config, intproxyAddress, progress);
@@ -106,6 +111,7 @@ async function startIntproxy(
   config: ResolvedConfig,
   env: Record<string, string | undefined>,
   agentAddress: string,
+  secretHex: string | undefined,
 ): Promise<string> {
   const proxy = config.internal_proxy;
   const intproxyEnv: Record<string, string> = {};
@@ -116,6 +122,7 @@ async function startIntproxy(
     MIRRORD_INTPROXY_IDLE_TIMEOUT: String(proxy.idle_timeout),
     [RESOLVED_CONFIG_ENV]: serializeForLayer(config),
   });
+  if (secretHex) intproxyEnv.MIRRORD_AGENT_SECRET = secretHex;
   if (proxy.log_destination) intproxyEnv.MIRRORD_INTPROXY_LOG_DESTINATION = proxy.log_destination;
   if (proxy.log_level) intproxyEnv.MIRRORD_INTPROXY_LOG_LEVEL = proxy.log_level;
   const self = selfCommand(["intproxy"]);
@@ -128,6 +135,23 @@ async function startIntproxy(
       `the internal proxy could not start: ${(error as Error).message}`,
       `check that an agent is listening at ${agentAddress}`,
     );
+  }
+}
+
+/** Creates the agent in the cluster (target → Job or ephemeral container → port-forward). */
+async function agentThroughKube(config: ResolvedConfig, progress: Progress) {
+  const { connectThroughKube, KubeError } = await import("../kube/index.ts");
+  progress.task("starting the agent");
+  try {
+    const connection = await connectThroughKube(config, {
+      phase: (what) => progress.info(what),
+      warn: (what) => progress.warn(what),
+    });
+    progress.done(`agent ready at ${connection.agentAddress}`);
+    return connection;
+  } catch (error) {
+    if (error instanceof KubeError) throw new CliError(error.message, error.hint);
+    throw error;
   }
 }
 

@@ -76,6 +76,17 @@ export function readSettings(env: NodeJS.ProcessEnv): IntproxySettings {
   }
 }
 
+/** An agent in a cluster is reached through a port-forward relay this process runs (src/kube). */
+async function withKubeRelay(env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
+  if (!env.MIRRORD_AGENT_KUBE) return env;
+  try {
+    const { intproxyAgentAddress } = await import("../kube/index.ts");
+    return { ...env, MIRRORD_AGENT_ADDR: await intproxyAgentAddress(env) };
+  } catch (error) {
+    throw new IntproxyStartError(`cannot set up the port-forward to the agent: ${(error as Error).message}`);
+  }
+}
+
 function fileLogger(settings: IntproxySettings): Logger {
   let fd: number;
   try {
@@ -116,7 +127,7 @@ function logUnsolicited(log: Logger, { message }: Frame): void {
  */
 export async function runIntproxy(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   startOwnSession();
-  const settings = readSettings(env);
+  const settings = readSettings(await withKubeRelay(env));
   const log = fileLogger(settings);
   log.info("starting", { version: INTPROXY_VERSION, agent: settings.agentAddress });
   let agent: ProtocolClient;
