@@ -15,15 +15,11 @@ export const TARGET_KINDS = [
 ] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number] | "label";
 
-/** Kinds that need the mirrord operator (not part of this build yet). */
-export const OPERATOR_TARGET_KINDS: readonly TargetKind[] = [
-  "job",
-  "cronjob",
-  "statefulset",
-  "service",
-  "replicaset",
-  "label",
-];
+/**
+ * Kinds that need the mirrord operator. mirrord resolves job, cronjob, statefulset, service and replicaset
+ * only through its operator; mirrord-ts resolves them itself (src/kube), so only label selection is left.
+ */
+export const OPERATOR_TARGET_KINDS: readonly TargetKind[] = ["label"];
 
 export type ParsedTarget =
   | { kind: "targetless" }

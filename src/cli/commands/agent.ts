@@ -11,7 +11,7 @@ export function register(cli: CAC): void {
     .option("-l, --communicate-port <port>", "Port to listen on for clients (default 61337)")
     .option("-t, --communication-timeout <secs>", "Exit after this long without clients (default 30)")
     .option("--pid <pid>", "targeted: the target process")
-    .option("--container-id <id>", "targeted: the target container (not supported yet)")
+    .option("--container-id <id>", "targeted: the target container, found by its id in /proc/*/cgroup")
     .option("--container-runtime <runtime>", "targeted: containerd, docker or cri-o")
     .action(async (mode: string[], flags: Omit<RawAgentArgs, "mode">) => {
       let options: ReturnType<typeof parseAgentArgs>;
