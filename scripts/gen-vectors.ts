@@ -449,6 +449,14 @@ const vectors: [string, bigint, Message][] = [
       envInclude: ["*"],
       envExclude: ["AWS_*", "SECRET?"],
       envUnset: ["aws_profile"],
+      dnsEnabled: true,
+      dnsFilterSide: 2,
+      dnsFilter: [
+        { kind: "name", name: "db.local", port: 0 },
+        { kind: "ip", ip: { kind: "v4", octets: ip4(10, 0, 0, 1) }, port: 53 },
+        { kind: "subnet", ip: { kind: "v6", octets: ip6("fd00::") }, prefix: 8, port: 0 },
+        { kind: "port", port: 5432 },
+      ],
     },
   ],
   [

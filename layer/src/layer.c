@@ -26,7 +26,7 @@ static struct {
   layer_config config;
 } layer;
 
-bool layer_is_active(void) { return layer.active; }
+const mp_msg_layer_config *layer_active_config(void) { return layer.active ? &layer.config : NULL; }
 bool layer_feature_hostname(void) { return layer.active && layer.config.hostname; }
 
 static void debug(const struct layer_env *env, const char *format, const char *detail) {

@@ -4,10 +4,12 @@
 
 #include <stdbool.h>
 
+#include "protocol/mp_protocol.h"
+
 #define LAYER_EXPORT __attribute__((visibility("default")))
 
-/* True when this process runs under mirrord (not skipped, configuration usable). */
-bool layer_is_active(void);
+/* The configuration of an active layer, NULL when mirrord is off for this process. */
+const mp_msg_layer_config *layer_active_config(void);
 
 /* `feature.hostname`: gethostname/uname report the target's name. */
 bool layer_feature_hostname(void);

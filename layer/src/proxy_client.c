@@ -177,7 +177,7 @@ int proxy_open(const struct sockaddr_storage *addr, const char *client_name) {
 
 bool proxy_is_lost(void) { return conn.lost; }
 
-int proxy_call(mp_message *request, proxy_reply_fn on_reply, void *ctx) {
+static int call(mp_message *request, proxy_reply_fn on_reply, void *ctx, bool raw_errors) {
   pthread_mutex_lock(&conn_lock);
   int rc = 0;
   if (conn.owner != sys_getpid() && !conn.lost) {
@@ -210,7 +210,7 @@ int proxy_call(mp_message *request, proxy_reply_fn on_reply, void *ctx) {
       break;
     }
     if (reply.request_id == id) {
-      if (reply.tag == MP_MSG_ERROR_REPLY) {
+      if (reply.tag == MP_MSG_ERROR_REPLY && !raw_errors) {
         rc = reply.u.error_reply.error.errno_ > 0 ? -reply.u.error_reply.error.errno_ : -EIO;
       } else {
         rc = on_reply(&reply, ctx);
@@ -226,4 +226,12 @@ int proxy_call(mp_message *request, proxy_reply_fn on_reply, void *ctx) {
   }
   pthread_mutex_unlock(&conn_lock);
   return rc;
+}
+
+int proxy_call(mp_message *request, proxy_reply_fn on_reply, void *ctx) {
+  return call(request, on_reply, ctx, false);
+}
+
+int proxy_call_raw(mp_message *request, proxy_reply_fn on_reply, void *ctx) {
+  return call(request, on_reply, ctx, true);
 }

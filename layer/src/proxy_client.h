@@ -24,6 +24,9 @@ int proxy_open(const struct sockaddr_storage *addr, const char *client_name);
  */
 int proxy_call(mp_message *request, proxy_reply_fn on_reply, void *ctx);
 
+/* Like proxy_call, but an ErrorReply is handed to on_reply too (for callers that read its kind/errno). */
+int proxy_call_raw(mp_message *request, proxy_reply_fn on_reply, void *ctx);
+
 /* True once the connection was lost or closed by the intproxy; remote operations then fail. */
 bool proxy_is_lost(void);
 

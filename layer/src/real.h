@@ -5,9 +5,14 @@
 #include <stddef.h>
 #include <sys/utsname.h>
 
+struct addrinfo;
+struct hostent;
+
 struct real_functions {
   int (*gethostname)(char *name, size_t len);
   int (*uname)(struct utsname *buf);
+  int (*getaddrinfo)(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res);
+  struct hostent *(*gethostbyname)(const char *name);
 };
 
 /* Filled once by the constructor (dlsym is not async-signal-safe, so never from a hook). */

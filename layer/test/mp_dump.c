@@ -160,6 +160,7 @@ static void dump_socket_address(FILE *f, const mp_socket_address *v);
 static void dump_addr_info_entry(FILE *f, const mp_addr_info_entry *v);
 static void dump_http_filter(FILE *f, const mp_http_filter *v);
 static void dump_http_header(FILE *f, const mp_http_header *v);
+static void dump_address_filter_entry(FILE *f, const mp_address_filter_entry *v);
 
 static void dump_response_error(FILE *f, const mp_response_error *v) {
   fputc('{', f);
@@ -399,6 +400,43 @@ static void dump_http_header(FILE *f, const mp_http_header *v) {
   dump_string(f, &v->name);
   fputs(",\"value\":", f);
   dump_hex(f, v->value.ptr, v->value.len);
+  fputc('}', f);
+}
+
+static void dump_address_filter_entry(FILE *f, const mp_address_filter_entry *v) {
+  fputc('{', f);
+  switch (v->kind) {
+  case MP_ADDRESS_FILTER_ENTRY_NAME:
+    fputs("\"kind\":\"name\"", f);
+    fputs(",\"name\":", f);
+    dump_string(f, &v->u.name.name);
+    fputs(",\"port\":", f);
+    fprintf(f, "%" PRIu32, (uint32_t)v->u.name.port);
+    break;
+  case MP_ADDRESS_FILTER_ENTRY_IP:
+    fputs("\"kind\":\"ip\"", f);
+    fputs(",\"ip\":", f);
+    dump_ip_address(f, &v->u.ip.ip);
+    fputs(",\"port\":", f);
+    fprintf(f, "%" PRIu32, (uint32_t)v->u.ip.port);
+    break;
+  case MP_ADDRESS_FILTER_ENTRY_SUBNET:
+    fputs("\"kind\":\"subnet\"", f);
+    fputs(",\"ip\":", f);
+    dump_ip_address(f, &v->u.subnet.ip);
+    fputs(",\"prefix\":", f);
+    fprintf(f, "%" PRIu32, (uint32_t)v->u.subnet.prefix);
+    fputs(",\"port\":", f);
+    fprintf(f, "%" PRIu32, (uint32_t)v->u.subnet.port);
+    break;
+  case MP_ADDRESS_FILTER_ENTRY_PORT:
+    fputs("\"kind\":\"port\"", f);
+    fputs(",\"port\":", f);
+    fprintf(f, "%" PRIu32, (uint32_t)v->u.port.port);
+    break;
+  default:
+    fputs("\"kind\":null", f);
+  }
   fputc('}', f);
 }
 
@@ -1067,6 +1105,17 @@ void mp_dump_frame(FILE *f, const mp_message *msg) {
     for (uint32_t i = 0; i < msg->u.layer_config.env_unset.count; i++) {
       if (i > 0) fputc(',', f);
       dump_string(f, &msg->u.layer_config.env_unset.items[i]);
+    }
+    fputc(']', f);
+    fputs(",\"dnsEnabled\":", f);
+    fputs(msg->u.layer_config.dns_enabled ? "true" : "false", f);
+    fputs(",\"dnsFilterSide\":", f);
+    fprintf(f, "%" PRIu32, (uint32_t)msg->u.layer_config.dns_filter_side);
+    fputs(",\"dnsFilter\":", f);
+    fputc('[', f);
+    for (uint32_t i = 0; i < msg->u.layer_config.dns_filter.count; i++) {
+      if (i > 0) fputc(',', f);
+      dump_address_filter_entry(f, &msg->u.layer_config.dns_filter.items[i]);
     }
     fputc(']', f);
     break;

@@ -71,3 +71,32 @@ export function hostNameOf(entry: string): string | undefined {
   const port = colon === -1 ? "" : rest.slice(colon + 1);
   return port === "" || port === "0" ? address : `${address}:${port}`;
 }
+
+/** A valid filter entry in structured form (port 0 = any port). */
+export type AddressFilterEntry =
+  | { kind: "name"; name: string; port: number }
+  | { kind: "ip"; ip: string; port: number }
+  | { kind: "subnet"; ip: string; prefix: number; port: number }
+  | { kind: "port"; port: number };
+
+/** Parses an entry that `dnsFilterProblem` / `outgoingFilterProblem` accepted (the protocol prefix is dropped). */
+export function parseAddressFilterEntry(entry: string): AddressFilterEntry {
+  const rest = entry.replace(PROTOCOL, "");
+  let address: string;
+  let port = 0;
+  if (rest.startsWith("[")) {
+    const end = rest.indexOf("]");
+    address = rest.slice(1, end);
+    if (rest[end + 1] === ":") port = Number(rest.slice(end + 2));
+  } else {
+    const colon = rest.lastIndexOf(":");
+    address = colon === -1 ? rest : rest.slice(0, colon);
+    if (colon !== -1) port = Number(rest.slice(colon + 1));
+  }
+  if (address === "") return { kind: "port", port };
+  const slash = address.indexOf("/");
+  if (slash !== -1)
+    return { kind: "subnet", ip: address.slice(0, slash), prefix: Number(address.slice(slash + 1)), port };
+  if (IPV4.test(address) || address.includes(":")) return { kind: "ip", ip: address, port };
+  return { kind: "name", name: address, port };
+}

@@ -2,9 +2,16 @@
  * What the layer needs of the resolved config, as the binary LayerConfig message the C layer decodes
  * with the same generated codec (base64 in MIRRORD_LAYER_CONFIG), so the layer never parses user input.
  */
+
+import { type AddressFilterEntry, parseAddressFilterEntry } from "../config/address-filter.ts";
 import type { ResolvedConfig } from "../config/index.ts";
 import { envRequestOf } from "../env/compose.ts";
-import { encodeFrame, type MessageOf } from "../protocol/index.ts";
+import {
+  encodeFrame,
+  ipAddressFromText,
+  type MessageOf,
+  type AddressFilterEntry as ProtocolFilterEntry,
+} from "../protocol/index.ts";
 
 export const LAYER_CONFIG_ENV = "MIRRORD_LAYER_CONFIG";
 
@@ -21,7 +28,30 @@ export function layerConfigOf(config: ResolvedConfig): MessageOf<"LayerConfig"> 
     envInclude: request.include,
     envExclude: request.exclude,
     envUnset: env.unset ?? [],
+    ...dnsSettings(config.feature.network.dns),
   };
+}
+
+function dnsSettings(dns: ResolvedConfig["feature"]["network"]["dns"]) {
+  const filter = dns.filter;
+  const entries = filter ? ("remote" in filter ? filter.remote : filter.local) : [];
+  return {
+    dnsEnabled: dns.enabled,
+    dnsFilterSide: filter === undefined ? 0 : "remote" in filter ? 1 : 2,
+    dnsFilter: entries.map((entry) => filterEntry(parseAddressFilterEntry(entry))),
+  };
+}
+
+function filterEntry(entry: AddressFilterEntry): ProtocolFilterEntry {
+  switch (entry.kind) {
+    case "name":
+    case "port":
+      return entry;
+    case "ip":
+      return { kind: "ip", ip: ipAddressFromText(entry.ip), port: entry.port };
+    case "subnet":
+      return { kind: "subnet", ip: ipAddressFromText(entry.ip), prefix: entry.prefix, port: entry.port };
+  }
 }
 
 export function encodeLayerConfig(config: ResolvedConfig): string {

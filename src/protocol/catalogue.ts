@@ -116,6 +116,13 @@ const HttpFilter = union("HttpFilter", {
   anyOf: [7, { filters: list(ref("HttpFilter")) }],
 });
 const HttpHeader = struct("HttpHeader", { name: string, value: bytes });
+/** One entry of an address filter (`[name|ip|ip/prefix][:port]`), parsed once by the CLI; port 0 = any. */
+const AddressFilterEntry = union("AddressFilterEntry", {
+  name: [1, { name: string, port: u16 }],
+  ip: [2, { ip: ref(IpAddress), port: u16 }],
+  subnet: [3, { ip: ref(IpAddress), prefix: u8, port: u16 }],
+  port: [4, { port: u16 }],
+});
 
 export const namedTypes: readonly NamedType[] = [
   Role,
@@ -136,6 +143,7 @@ export const namedTypes: readonly NamedType[] = [
   AddrInfoEntry,
   HttpFilter,
   HttpHeader,
+  AddressFilterEntry,
 ];
 
 const fd = u64;
@@ -305,5 +313,10 @@ export const messages: readonly MessageDef[] = [
     envExclude: list(string),
     /** `feature.env.unset`: removed at start, names compared case-insensitively. */
     envUnset: list(string),
+    /** `feature.network.dns`: resolve through the target; `dnsFilterSide` 0 = no filter, 1 = the
+     * entries go remote (the rest local), 2 = the entries stay local (the rest remote). */
+    dnsEnabled: bool,
+    dnsFilterSide: u8,
+    dnsFilter: list(ref(AddressFilterEntry)),
   }),
 ];

@@ -23,5 +23,6 @@ export {
   type ServerIdentity,
   versionMismatch,
 } from "./handshake.ts";
+export { ipAddressFromText, ipAddressToText } from "./ip-address.ts";
 export { frameFromJson, frameToJson, type Json } from "./json.ts";
 export type * from "./types.gen.ts";

@@ -81,6 +81,11 @@ export interface HttpHeader {
   name: string;
   value: Uint8Array;
 }
+export type AddressFilterEntry =
+  | { kind: "name"; name: string; port: number }
+  | { kind: "ip"; ip: IpAddress; port: number }
+  | { kind: "subnet"; ip: IpAddress; prefix: number; port: number }
+  | { kind: "port"; port: number };
 
 export interface HelloMessage {
   type: "Hello";
@@ -458,6 +463,9 @@ export interface LayerConfigMessage {
   envInclude: string[];
   envExclude: string[];
   envUnset: string[];
+  dnsEnabled: boolean;
+  dnsFilterSide: number;
+  dnsFilter: AddressFilterEntry[];
 }
 
 export type Message =

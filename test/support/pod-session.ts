@@ -4,8 +4,17 @@
  */
 import { Cluster, type Forward, type Pod, type PodSpec, type SimProcess } from "../simulator/index.ts";
 import { mirrordBinary, type RunResult, run } from "./binary.ts";
+import { withLoopbackResolver } from "./hermetic-dns.ts";
 
 export const AGENT_PORT = 61337;
+
+export interface ExecOptions {
+  env?: Record<string, string>;
+  cwd?: string;
+  timeoutMs?: number;
+  /** Point the laptop's resolver at loopback for this run (see hermetic-dns.ts). */
+  loopbackResolver?: boolean;
+}
 
 export interface PodSession {
   cluster: Cluster;
@@ -15,10 +24,7 @@ export interface PodSession {
   /** `host:port` for MIRRORD_CONNECT_TCP. */
   agentAddress: string;
   /** Runs `mirrord exec <args>` against this pod; env is added to this process's env. */
-  exec(
-    args: string[],
-    options?: { env?: Record<string, string>; cwd?: string; timeoutMs?: number },
-  ): Promise<RunResult>;
+  exec(args: string[], options?: ExecOptions): Promise<RunResult>;
   destroy(): Promise<void>;
 }
 
@@ -46,8 +52,9 @@ export async function startPodSession(clusterName: string, spec: PodSpec): Promi
       agent,
       forward,
       agentAddress,
-      exec: (args, options = {}) =>
-        run([mirrordBinary(), "exec", ...args], {
+      exec: (args, options = {}) => {
+        const argv = [mirrordBinary(), "exec", ...args];
+        return run(options.loopbackResolver ? withLoopbackResolver(argv) : argv, {
           env: {
             ...(process.env as Record<string, string>),
             MIRRORD_CONNECT_TCP: agentAddress,
@@ -56,7 +63,8 @@ export async function startPodSession(clusterName: string, spec: PodSpec): Promi
           },
           cwd: options.cwd,
           timeoutMs: options.timeoutMs ?? 60_000,
-        }),
+        });
+      },
       destroy: () => cluster.destroy(),
     };
   } catch (error) {

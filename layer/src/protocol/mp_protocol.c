@@ -419,6 +419,8 @@ static int rd_http_filter(mp_reader *r, mp_http_filter *out, unsigned depth);
 static int wr_http_filter(mp_writer *w, const mp_http_filter *v, unsigned depth);
 static int rd_http_header(mp_reader *r, mp_http_header *out, unsigned depth);
 static int wr_http_header(mp_writer *w, const mp_http_header *v, unsigned depth);
+static int rd_address_filter_entry(mp_reader *r, mp_address_filter_entry *out, unsigned depth);
+static int wr_address_filter_entry(mp_writer *w, const mp_address_filter_entry *v, unsigned depth);
 
 static int rd_response_error(mp_reader *r, mp_response_error *out, unsigned depth) {
   (void)depth;
@@ -801,6 +803,70 @@ static int wr_http_header(mp_writer *w, const mp_http_header *v, unsigned depth)
   (void)depth;
   if (wr_string(w, &v->name)) return -1;
   if (wr_bytes(w, &v->value)) return -1;
+  return 0;
+}
+
+static int rd_address_filter_entry(mp_reader *r, mp_address_filter_entry *out, unsigned depth) {
+  (void)depth;
+  size_t at = r->pos;
+  if (rd_u8(r, &out->kind)) return -1;
+  switch (out->kind) {
+  case MP_ADDRESS_FILTER_ENTRY_NAME: {
+    if (rd_string(r, &out->u.name.name)) return -1;
+    if (rd_u16(r, &out->u.name.port)) return -1;
+    break;
+  }
+  case MP_ADDRESS_FILTER_ENTRY_IP: {
+    if (depth >= MP_MAX_NESTING_DEPTH) return rd_fail(r, MP_ERR_TOO_DEEP, r->pos);
+    if (rd_ip_address(r, &out->u.ip.ip, depth + 1)) return -1;
+    if (rd_u16(r, &out->u.ip.port)) return -1;
+    break;
+  }
+  case MP_ADDRESS_FILTER_ENTRY_SUBNET: {
+    if (depth >= MP_MAX_NESTING_DEPTH) return rd_fail(r, MP_ERR_TOO_DEEP, r->pos);
+    if (rd_ip_address(r, &out->u.subnet.ip, depth + 1)) return -1;
+    if (rd_u8(r, &out->u.subnet.prefix)) return -1;
+    if (rd_u16(r, &out->u.subnet.port)) return -1;
+    break;
+  }
+  case MP_ADDRESS_FILTER_ENTRY_PORT: {
+    if (rd_u16(r, &out->u.port.port)) return -1;
+    break;
+  }
+  default:
+    return rd_fail(r, MP_ERR_UNKNOWN_VARIANT, at);
+  }
+  return 0;
+}
+
+static int wr_address_filter_entry(mp_writer *w, const mp_address_filter_entry *v, unsigned depth) {
+  (void)depth;
+  switch (v->kind) {
+  case MP_ADDRESS_FILTER_ENTRY_NAME:
+    if (wr_u8(w, v->kind)) return -1;
+    if (wr_string(w, &v->u.name.name)) return -1;
+    if (wr_u16(w, v->u.name.port)) return -1;
+    break;
+  case MP_ADDRESS_FILTER_ENTRY_IP:
+    if (wr_u8(w, v->kind)) return -1;
+    if (depth >= MP_MAX_NESTING_DEPTH) return wr_fail(w, MP_ERR_TOO_DEEP);
+    if (wr_ip_address(w, &v->u.ip.ip, depth + 1)) return -1;
+    if (wr_u16(w, v->u.ip.port)) return -1;
+    break;
+  case MP_ADDRESS_FILTER_ENTRY_SUBNET:
+    if (wr_u8(w, v->kind)) return -1;
+    if (depth >= MP_MAX_NESTING_DEPTH) return wr_fail(w, MP_ERR_TOO_DEEP);
+    if (wr_ip_address(w, &v->u.subnet.ip, depth + 1)) return -1;
+    if (wr_u8(w, v->u.subnet.prefix)) return -1;
+    if (wr_u16(w, v->u.subnet.port)) return -1;
+    break;
+  case MP_ADDRESS_FILTER_ENTRY_PORT:
+    if (wr_u8(w, v->kind)) return -1;
+    if (wr_u16(w, v->u.port.port)) return -1;
+    break;
+  default:
+    return wr_fail(w, MP_ERR_INVALID_VALUE);
+  }
   return 0;
 }
 
@@ -2194,6 +2260,19 @@ static int rd_msg_layer_config(mp_reader *r, mp_msg_layer_config *out, unsigned 
       if (rd_string(r, &out->env_unset.items[i])) return -1;
     }
   }
+  if (rd_bool(r, &out->dns_enabled)) return -1;
+  if (rd_u8(r, &out->dns_filter_side)) return -1;
+  {
+    uint32_t n;
+    if (rd_length(r, 1u, &n)) return -1;
+    out->dns_filter.count = n;
+    out->dns_filter.items = NULL;
+    if (n > 0 && !(out->dns_filter.items = (mp_address_filter_entry *)rd_alloc(r, n, sizeof(mp_address_filter_entry)))) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+      if (depth >= MP_MAX_NESTING_DEPTH) return rd_fail(r, MP_ERR_TOO_DEEP, r->pos);
+      if (rd_address_filter_entry(r, &out->dns_filter.items[i], depth + 1)) return -1;
+    }
+  }
   return 0;
 }
 
@@ -2226,6 +2305,14 @@ static int wr_msg_layer_config(mp_writer *w, const mp_msg_layer_config *v, unsig
   if (wr_u32(w, v->env_unset.count)) return -1;
   for (uint32_t i = 0; i < v->env_unset.count; i++) {
     if (wr_string(w, &v->env_unset.items[i])) return -1;
+  }
+  if (wr_u8(w, v->dns_enabled ? 1u : 0u)) return -1;
+  if (wr_u8(w, v->dns_filter_side)) return -1;
+  if (v->dns_filter.count > 0 && !v->dns_filter.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u32(w, v->dns_filter.count)) return -1;
+  for (uint32_t i = 0; i < v->dns_filter.count; i++) {
+    if (depth >= MP_MAX_NESTING_DEPTH) return wr_fail(w, MP_ERR_TOO_DEEP);
+    if (wr_address_filter_entry(w, &v->dns_filter.items[i], depth + 1)) return -1;
   }
   return 0;
 }
@@ -2836,6 +2923,7 @@ size_t mp_arena_bound(size_t frame_size) {
   per_byte = max_size(per_byte, (sizeof(mp_dir_entry) + 20u) / 21u);
   per_byte = max_size(per_byte, (sizeof(mp_addr_info_entry) + 18u) / 19u);
   per_byte = max_size(per_byte, (sizeof(mp_http_header) + 7u) / 8u);
+  per_byte = max_size(per_byte, (sizeof(mp_address_filter_entry) + 0u) / 1u);
   per_byte = max_size(per_byte, (sizeof(mp_http_filter) + 0u) / 1u);
   return frame_size * per_byte + (frame_size / 4u + 1u) * (MP_ARENA_ALIGN - 1u);
 }

@@ -125,6 +125,13 @@ enum mp_http_filter_kind {
   MP_HTTP_FILTER_ANY_OF = 7,
 };
 
+enum mp_address_filter_entry_kind {
+  MP_ADDRESS_FILTER_ENTRY_NAME = 1,
+  MP_ADDRESS_FILTER_ENTRY_IP = 2,
+  MP_ADDRESS_FILTER_ENTRY_SUBNET = 3,
+  MP_ADDRESS_FILTER_ENTRY_PORT = 4,
+};
+
 typedef struct mp_response_error mp_response_error;
 typedef struct mp_env_var mp_env_var;
 typedef struct mp_timespec mp_timespec;
@@ -136,6 +143,7 @@ typedef struct mp_socket_address mp_socket_address;
 typedef struct mp_addr_info_entry mp_addr_info_entry;
 typedef struct mp_http_filter mp_http_filter;
 typedef struct mp_http_header mp_http_header;
+typedef struct mp_address_filter_entry mp_address_filter_entry;
 
 struct mp_response_error {
   int32_t errno_;
@@ -264,6 +272,28 @@ struct mp_http_filter {
 struct mp_http_header {
   mp_bytes name;
   mp_bytes value;
+};
+
+struct mp_address_filter_entry {
+  uint8_t kind; /* one of MP_ADDRESS_FILTER_ENTRY_* */
+  union {
+    struct {
+      mp_bytes name;
+      uint16_t port;
+    } name;
+    struct {
+      mp_ip_address ip;
+      uint16_t port;
+    } ip;
+    struct {
+      mp_ip_address ip;
+      uint8_t prefix;
+      uint16_t port;
+    } subnet;
+    struct {
+      uint16_t port;
+    } port;
+  } u;
 };
 
 enum mp_message_tag {
@@ -717,6 +747,9 @@ typedef struct mp_msg_layer_config {
   struct { uint32_t count; mp_bytes *items; } env_include;
   struct { uint32_t count; mp_bytes *items; } env_exclude;
   struct { uint32_t count; mp_bytes *items; } env_unset;
+  bool dns_enabled;
+  uint8_t dns_filter_side;
+  struct { uint32_t count; mp_address_filter_entry *items; } dns_filter;
 } mp_msg_layer_config;
 
 typedef struct mp_message {

@@ -4,7 +4,13 @@
  * socket type unless the hints narrow it. Failures carry getaddrinfo's EAI_* code as the errno.
  */
 import { isIP } from "node:net";
-import { ErrorKind, type IpAddress, type Message, type MessageOf } from "../../protocol/index.ts";
+import {
+  ErrorKind,
+  ipAddressFromText,
+  ipAddressToText,
+  type Message,
+  type MessageOf,
+} from "../../protocol/index.ts";
 import { type ServiceProtocol, servicePorts } from "../dns/services.ts";
 import { type Family, ResolveError, resolveName, reverseLookup } from "../dns/target-resolver.ts";
 import type { TargetContext } from "../target.ts";
@@ -49,24 +55,6 @@ function familiesOf(family: number): Family[] | undefined {
   return undefined;
 }
 
-function ipAddress(family: Family, address: string): IpAddress {
-  if (family === 4) return { kind: "v4", octets: Uint8Array.from(address.split(".").map(Number)) };
-  const [head = "", tail = ""] = address.split("::");
-  const groups = (part: string) => (part ? part.split(":").map((g) => Number.parseInt(g, 16)) : []);
-  const h = groups(head);
-  const t = groups(tail);
-  const all = address.includes("::") ? [...h, ...Array(8 - h.length - t.length).fill(0), ...t] : h;
-  return { kind: "v6", octets: Uint8Array.from(all.flatMap((g) => [g >> 8, g & 0xff])) };
-}
-
-function addressText(ip: IpAddress): string {
-  if (ip.kind === "v4") return [...ip.octets].join(".");
-  const groups: string[] = [];
-  for (let i = 0; i < 16; i += 2)
-    groups.push((((ip.octets[i] ?? 0) << 8) | (ip.octets[i + 1] ?? 0)).toString(16));
-  return groups.join(":");
-}
-
 async function getAddrInfo(request: MessageOf<"GetAddrInfo">, target: TargetContext): Promise<Message> {
   const families = familiesOf(request.family);
   if (!families) return dnsError(EAI.FAMILY, `address family ${request.family} is not supported`);
@@ -105,7 +93,7 @@ async function getAddrInfo(request: MessageOf<"GetAddrInfo">, target: TargetCont
         family: family === 4 ? AF_INET : AF_INET6,
         socktype: kind.socktype,
         protocol: kind.protocol,
-        address: ipAddress(family, address),
+        address: ipAddressFromText(address),
         port: kind.service ? (ports[kind.service] ?? 0) : 0,
         canonname: resolved.canonicalName,
       })),
@@ -114,7 +102,7 @@ async function getAddrInfo(request: MessageOf<"GetAddrInfo">, target: TargetCont
 }
 
 async function reverse(request: MessageOf<"ReverseLookup">, target: TargetContext): Promise<Message> {
-  const address = addressText(request.address);
+  const address = ipAddressToText(request.address);
   if (!isIP(address)) return dnsError(EAI.FAIL, `not an IP address: ${address}`);
   try {
     return { type: "ReverseLookupResult", hostname: await reverseLookup(target.root, address) };

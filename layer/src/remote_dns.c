@@ -1,0 +1,154 @@
+#include "remote_dns.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "address_filter.h"
+#include "layer.h"
+#include "proxy_client.h"
+
+#define MAX_HOST_ADDRESSES 16
+
+static uint16_t numeric_port(const char *service) {
+  if (!service || !*service) return 0;
+  unsigned long value = 0;
+  for (const char *p = service; *p; p++) {
+    if (*p < '0' || *p > '9') return 0;
+    value = value * 10 + (unsigned long)(*p - '0');
+    if (value > 65535) return 0;
+  }
+  return (uint16_t)value;
+}
+
+bool remote_dns_wanted(const char *node, const char *service) {
+  const mp_msg_layer_config *config = layer_active_config();
+  if (!config || !config->dns_enabled || !node || !*node) return false;
+  if (config->dns_filter_side == 0) return true;
+  bool listed = address_filter_matches(config->dns_filter.items, config->dns_filter.count, node, numeric_port(service));
+  return config->dns_filter_side == 1 ? listed : !listed;
+}
+
+static mp_bytes text_view(const char *text) {
+  return (mp_bytes){(const uint8_t *)(text ? text : ""), text ? (uint32_t)strlen(text) : 0};
+}
+
+/* Outcome of one GetAddrInfo round trip, filled while the reply is held. */
+struct lookup {
+  int flags;
+  struct addrinfo *head;
+  int eai; /* 0, or the EAI_* code of an ErrorReply */
+};
+
+/* One allocation per node holding the addrinfo and its address, as glibc lays them out, so that glibc's
+ * freeaddrinfo (free(ai_canonname); free(node)) releases what we built. */
+struct addrinfo_node {
+  struct addrinfo info;
+  struct sockaddr_storage address;
+};
+
+static struct addrinfo *node_of(const mp_addr_info_entry *entry) {
+  struct addrinfo_node *node = calloc(1, sizeof(*node));
+  if (!node) return NULL;
+  node->info.ai_family = entry->family;
+  node->info.ai_socktype = entry->socktype;
+  node->info.ai_protocol = entry->protocol;
+  node->info.ai_addr = (struct sockaddr *)&node->address;
+  if (entry->address.kind == MP_IP_ADDRESS_V4) {
+    struct sockaddr_in *in = (struct sockaddr_in *)&node->address;
+    in->sin_family = AF_INET;
+    in->sin_port = htons(entry->port);
+    memcpy(&in->sin_addr, entry->address.u.v4.octets, 4);
+    node->info.ai_addrlen = sizeof(*in);
+  } else {
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&node->address;
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(entry->port);
+    memcpy(&in6->sin6_addr, entry->address.u.v6.octets, 16);
+    node->info.ai_addrlen = sizeof(*in6);
+  }
+  return &node->info;
+}
+
+static int collect(const mp_message *reply, void *ctx) {
+  struct lookup *lookup = ctx;
+  if (reply->tag == MP_MSG_ERROR_REPLY) {
+    int code = reply->u.error_reply.error.errno_;
+    lookup->eai = code < 0 ? code : EAI_FAIL;
+    return 0;
+  }
+  if (reply->tag != MP_MSG_ADDR_INFO) return -EPROTO;
+  struct addrinfo **tail = &lookup->head;
+  for (uint32_t i = 0; i < reply->u.addr_info.entries.count; i++) {
+    const mp_addr_info_entry *entry = &reply->u.addr_info.entries.items[i];
+    struct addrinfo *node = node_of(entry);
+    if (!node) return -ENOMEM;
+    node->ai_flags = lookup->flags;
+    if (i == 0 && (lookup->flags & AI_CANONNAME) && entry->canonname.len > 0) {
+      node->ai_canonname = strndup((const char *)entry->canonname.ptr, entry->canonname.len);
+    }
+    *tail = node;
+    tail = &node->ai_next;
+  }
+  return 0;
+}
+
+static int ask(const char *node, const char *service, int family, int socktype, int protocol, struct lookup *lookup) {
+  mp_message request = {.tag = MP_MSG_GET_ADDR_INFO};
+  request.u.get_addr_info.node = text_view(node);
+  request.u.get_addr_info.service = text_view(service);
+  request.u.get_addr_info.family = family;
+  request.u.get_addr_info.socktype = socktype;
+  request.u.get_addr_info.protocol = protocol;
+  request.u.get_addr_info.flags = lookup->flags;
+  return proxy_call_raw(&request, collect, lookup);
+}
+
+int remote_getaddrinfo(const char *node, const char *service, const struct addrinfo *hints, struct addrinfo **res) {
+  struct lookup lookup = {.flags = hints ? hints->ai_flags : 0};
+  int rc = ask(node, service, hints ? hints->ai_family : AF_UNSPEC, hints ? hints->ai_socktype : 0,
+               hints ? hints->ai_protocol : 0, &lookup);
+  if (rc != 0 || lookup.eai != 0) {
+    freeaddrinfo(lookup.head);
+    if (rc != 0) {
+      errno = -rc;
+      return EAI_SYSTEM;
+    }
+    return lookup.eai;
+  }
+  if (!lookup.head) return EAI_NONAME;
+  *res = lookup.head;
+  return 0;
+}
+
+struct hostent *remote_gethostbyname(const char *name) {
+  static struct hostent host;
+  static char host_name[256];
+  static char *no_aliases[1];
+  static struct in_addr addresses[MAX_HOST_ADDRESSES];
+  static char *address_list[MAX_HOST_ADDRESSES + 1];
+
+  struct lookup lookup = {.flags = 0};
+  int rc = ask(name, "", AF_INET, SOCK_STREAM, 0, &lookup);
+  if (rc != 0 || lookup.eai != 0 || !lookup.head) {
+    freeaddrinfo(lookup.head);
+    h_errno = rc != 0 || lookup.eai == EAI_AGAIN ? TRY_AGAIN : HOST_NOT_FOUND;
+    return NULL;
+  }
+  int count = 0;
+  for (struct addrinfo *p = lookup.head; p && count < MAX_HOST_ADDRESSES; p = p->ai_next) {
+    addresses[count] = ((struct sockaddr_in *)p->ai_addr)->sin_addr;
+    address_list[count] = (char *)&addresses[count];
+    count++;
+  }
+  address_list[count] = NULL;
+  freeaddrinfo(lookup.head);
+  strncpy(host_name, name, sizeof(host_name) - 1);
+  host.h_name = host_name;
+  host.h_aliases = no_aliases;
+  host.h_addrtype = AF_INET;
+  host.h_length = 4;
+  host.h_addr_list = address_list;
+  return &host;
+}
