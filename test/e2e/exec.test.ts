@@ -218,12 +218,14 @@ describe.skipIf(unavailable !== undefined)("mirrord exec", () => {
     expect((await session.exec(["--", "sh", "-c", "kill -TERM $$"])).code).toBe(143);
   });
 
-  test("16 threads and a fork in a threaded program all get the pod hostname", async () => {
+  test("16 threads resolving through the agent and a fork in a threaded program all get the pod's answers", async () => {
     const result = await session.exec(["--", join(bin, "threads")]);
+    expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
+    const podAnswer = `${POD_HOSTNAME} ${session.pod.ip}`;
     expect(fields(result.stdout)).toEqual({
-      child: POD_HOSTNAME,
-      parent: POD_HOSTNAME,
+      child: podAnswer,
+      parent: podAnswer,
       mismatches: "0",
       child_status: "0",
     });
