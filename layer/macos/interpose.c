@@ -1,0 +1,18 @@
+/* The macOS hook table. dyld reads the __DATA,__interpose section of an inserted image and routes
+ * every other image's calls to `replacee` to `replacement`; calls from this image itself are not
+ * rerouted, so the real function stays reachable (real.c's dlsym(RTLD_NEXT, …) finds it too).
+ * Built only by macos.mk, without the renaming flags, so `name` here is libSystem's function. */
+#include <sys/utsname.h>
+#include <unistd.h>
+
+struct interpose_entry {
+  const void *replacement;
+  const void *replacee;
+};
+
+#define MIRRORD_HOOK(name)                                                        \
+  extern __typeof__(name) mirrord_hook_##name;                                    \
+  __attribute__((used, section("__DATA,__interpose"))) static const struct interpose_entry \
+      interpose_##name = {(const void *)&mirrord_hook_##name, (const void *)&name};
+#include "hooks.def"
+#undef MIRRORD_HOOK
