@@ -19,6 +19,7 @@ import {
   newSessionParams,
   type SessionParams,
 } from "./agent-spec.ts";
+import { apiClient } from "./client.ts";
 import { explainKubeFailure, KubeError } from "./errors.ts";
 import { contextNamespace } from "./kubeconfig.ts";
 import type { AgentEndpoint } from "./port-forward.ts";
@@ -57,7 +58,7 @@ async function createJob(
   const namespace = podTarget ? (settings.agent.namespace ?? contextNamespace(config)) : target.namespace;
   const nodeHostname = podTarget && (await nodeHostnameLabel(config, podTarget.nodeName));
   const job = agentJob(settings.agent, params, settings.agent.image, podTarget, nodeHostname);
-  const batch = config.makeApiClient(BatchV1Api);
+  const batch = apiClient(config, BatchV1Api);
   try {
     await batch.createNamespacedJob({ namespace, body: job });
   } catch (error) {
@@ -85,7 +86,7 @@ async function createJob(
 /** The node's `kubernetes.io/hostname` label, preferred over nodeName for placement; best effort. */
 async function nodeHostnameLabel(config: KubeConfig, nodeName: string): Promise<string | undefined> {
   try {
-    const node = await config.makeApiClient(CoreV1Api).readNode({ name: nodeName });
+    const node = await apiClient(config, CoreV1Api).readNode({ name: nodeName });
     const labels = node.metadata?.labels ?? {};
     if (labels["vcluster.loft.sh/fake-node"] === "true") return undefined;
     return labels["kubernetes.io/hostname"];
@@ -100,7 +101,7 @@ async function createEphemeral(
   params: SessionParams,
   target: PodTarget,
 ): Promise<Created> {
-  const core = config.makeApiClient(CoreV1Api);
+  const core = apiClient(config, CoreV1Api);
   const { namespace, podName } = target;
   try {
     const pod: V1Pod = await core.readNamespacedPodEphemeralcontainers({ name: podName, namespace });
@@ -135,12 +136,10 @@ async function createEphemeral(
 
 /** The Job's startup deadline only guards the start: lifted once the agent is ready, so sessions may last. */
 async function liftStartupDeadline(config: KubeConfig, namespace: string, name: string): Promise<void> {
-  await config
-    .makeApiClient(BatchV1Api)
-    .patchNamespacedJob(
-      { name, namespace, body: { spec: { activeDeadlineSeconds: null } } },
-      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
-    );
+  await apiClient(config, BatchV1Api).patchNamespacedJob(
+    { name, namespace, body: { spec: { activeDeadlineSeconds: null } } },
+    setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+  );
 }
 
 /** While the agent starts, Ctrl-C (or SIGTERM) deletes what was created before the process goes. */

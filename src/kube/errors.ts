@@ -68,5 +68,10 @@ export function explainKubeFailure(error: unknown, doing: string, server?: strin
       `${doing}: the API server's TLS certificate is not trusted (${cause?.message ?? text})`,
       "fix the kubeconfig's certificate-authority, or set `accept_invalid_certificates: true`",
     );
+  if (/EPROTO|handshake/i.test(`${code} ${text}`))
+    return new KubeError(
+      `${doing}: the TLS handshake with the API server${server ? ` at ${server}` : ""} failed (${text})`,
+      "the server may require a client certificate: check the kubeconfig user's client-certificate and client-key",
+    );
   return new KubeError(`${doing}: ${text}`);
 }

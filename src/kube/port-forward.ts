@@ -7,6 +7,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type KubeConfig, PortForward } from "@kubernetes/client-node";
+import { webSocketHandler } from "./client.ts";
 import { explainKubeFailure } from "./errors.ts";
 
 export interface AgentEndpoint {
@@ -37,7 +38,7 @@ async function bridge(config: KubeConfig, endpoint: AgentEndpoint, socket: Socke
   for (let attempt = 0; attempt < DIAL_ATTEMPTS; attempt++) {
     if (socket.destroyed) return;
     try {
-      const ws = (await new PortForward(config, false).portForward(
+      const ws = (await new PortForward(config, false, webSocketHandler(config)).portForward(
         endpoint.namespace,
         endpoint.pod,
         [endpoint.port],

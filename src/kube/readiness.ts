@@ -3,16 +3,10 @@
  * report each phase with its time, fail fast with the cause Kubernetes gives (image pull, scheduling,
  * crash, OOM, deletion), then follow the container log until the agent prints `agent ready`.
  */
-import { Writable } from "node:stream";
-import {
-  CoreV1Api,
-  type KubeConfig,
-  Log,
-  type V1ContainerStatus,
-  type V1Pod,
-  Watch,
-} from "@kubernetes/client-node";
-import { KubeError } from "./errors.ts";
+import { CoreV1Api, type KubeConfig, type V1ContainerStatus, type V1Pod } from "@kubernetes/client-node";
+import { apiClient } from "./client.ts";
+import { explainKubeFailure, KubeError } from "./errors.ts";
+import { followLog, watchEvents } from "./streams.ts";
 
 export interface ReadinessReporter {
   phase(what: string): void;
@@ -50,7 +44,7 @@ export async function lastWarning(
   name: string,
 ): Promise<string | undefined> {
   try {
-    const events = await config.makeApiClient(CoreV1Api).listNamespacedEvent({
+    const events = await apiClient(config, CoreV1Api).listNamespacedEvent({
       namespace,
       fieldSelector: `involvedObject.name=${name}`,
     });
@@ -72,73 +66,66 @@ interface WatchTarget {
 }
 
 /** Resolves with the pod once its agent container runs; rejects with the cause otherwise. */
-export function watchUntilStarted(
+export async function watchUntilStarted(
   config: KubeConfig,
   target: WatchTarget,
   reporter: ReadinessReporter,
   signal: AbortSignal,
 ): Promise<V1Pod> {
   const began = Date.now();
-  const seconds = () => ((Date.now() - began) / 1000).toFixed(1);
   const seen = new Set<string>();
   const once = (key: string, text: string) => {
     if (seen.has(key)) return;
     seen.add(key);
-    reporter.phase(`${text} (${seconds()} s)`);
+    reporter.phase(`${text} (${((Date.now() - began) / 1000).toFixed(1)} s)`);
   };
-  return new Promise((resolve, reject) => {
-    let controller: AbortController | undefined;
-    let settled = false;
-    const finish = (error: Error | undefined, pod?: V1Pod) => {
-      if (settled) return;
-      settled = true;
-      controller?.abort();
-      signal.removeEventListener("abort", onAbort);
-      if (error) reject(error);
-      else resolve(pod as V1Pod);
-    };
-    const onAbort = () => finish(signal.reason instanceof Error ? signal.reason : new KubeError("cancelled"));
-    signal.addEventListener("abort", onAbort);
-    const start = () => {
-      new Watch(config)
-        .watch(
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(signal.reason);
+  signal.addEventListener("abort", onAbort);
+  let outcome: { pod: V1Pod } | { error: KubeError } | undefined;
+  const onEvent = (type: string, pod: V1Pod) => {
+    if (outcome) return;
+    const name = pod.metadata?.name ?? "";
+    if (type === "DELETED") {
+      outcome = {
+        error: new KubeError(`the agent pod ${target.namespace}/${name} was deleted while starting`),
+      };
+      return stop.abort();
+    }
+    once("created", `agent pod ${target.namespace}/${name} created`);
+    if (pod.spec?.nodeName) once("scheduled", `scheduled on node ${pod.spec.nodeName}`);
+    const status = target.status(pod);
+    if (status?.state?.waiting?.reason === "ContainerCreating") once("pulling", "pulling the agent image");
+    const failure = podFailure(pod, status);
+    if (failure) outcome = { error: new KubeError(failure, hintFor(failure)) };
+    else if (target.started(pod, status)) {
+      once("started", "agent container started");
+      outcome = { pod };
+    }
+    if (outcome) stop.abort();
+  };
+  try {
+    // The server ends a watch after timeoutSeconds; watch again until there is an outcome.
+    while (!outcome) {
+      try {
+        await watchEvents(
+          config,
           `/api/v1/namespaces/${target.namespace}/pods`,
           { ...target.query, timeoutSeconds: 60 },
-          (type, pod: V1Pod) => {
-            const name = pod.metadata?.name ?? "";
-            if (type === "DELETED")
-              return finish(
-                new KubeError(`the agent pod ${target.namespace}/${name} was deleted while starting`),
-              );
-            once("created", `agent pod ${target.namespace}/${name} created`);
-            if (pod.spec?.nodeName) once("scheduled", `scheduled on node ${pod.spec.nodeName}`);
-            const status = target.status(pod);
-            if (status?.state?.waiting?.reason === "ContainerCreating")
-              once("pulling", "pulling the agent image");
-            const failure = podFailure(pod, status);
-            if (failure) return finish(new KubeError(failure, hintFor(failure)));
-            if (target.started(pod, status)) {
-              once("started", "agent container started");
-              finish(undefined, pod);
-            }
-          },
-          (error) => {
-            if (settled) return;
-            if (error && (error as Error).name !== "AbortError")
-              return finish(new KubeError(`watching the agent pod failed: ${(error as Error).message}`));
-            start();
-          },
-        )
-        .then(
-          (c) => {
-            controller = c;
-            if (settled) c.abort();
-          },
-          (error) => finish(error as Error),
+          onEvent,
+          stop.signal,
         );
-    };
-    start();
-  });
+      } catch (error) {
+        if (outcome) break;
+        if (signal.aborted) throw signal.reason;
+        throw explainKubeFailure(error, "watching the agent pod");
+      }
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+  if ("error" in outcome) throw outcome.error;
+  return outcome.pod;
 }
 
 function hintFor(failure: string): string | undefined {
@@ -150,60 +137,44 @@ function hintFor(failure: string): string | undefined {
 }
 
 /** Follows the container log until the agent's ready line; returns the version it printed, if any. */
-export function waitForReadyLine(
+export async function waitForReadyLine(
   config: KubeConfig,
   namespace: string,
   pod: string,
   container: string,
   signal: AbortSignal,
 ): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    let controller: AbortController | undefined;
-    let settled = false;
-    const finish = (error: Error | undefined, version?: string) => {
-      if (settled) return;
-      settled = true;
-      // Aborting a followed log makes client-node's body stream emit an error nobody can catch; after
-      // success the follow is left to end with the agent (or with this process, which execs or exits).
-      if (error) controller?.abort();
-      signal.removeEventListener("abort", onAbort);
-      if (error) reject(error);
-      else resolve(version);
-    };
-    const onAbort = () => finish(signal.reason instanceof Error ? signal.reason : new KubeError("cancelled"));
-    signal.addEventListener("abort", onAbort);
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        text += chunk.toString();
+  let text = "";
+  let version: string | undefined;
+  let ready = false;
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(signal.reason);
+  signal.addEventListener("abort", onAbort);
+  try {
+    await followLog(
+      config,
+      { namespace, pod, container },
+      (chunk) => {
+        if (ready) return;
+        text += chunk;
         const match = READY_LINE.exec(text);
-        if (match) finish(undefined, match[2]);
-        done();
+        if (!match) return;
+        ready = true;
+        version = match[2];
+        stop.abort();
       },
-    });
-    new Log(config)
-      .log(
-        namespace,
-        pod,
-        container,
-        sink,
-        (error) => {
-          if (settled) return;
-          if (error && (error as Error).name !== "AbortError")
-            return finish(new KubeError(`reading the agent log failed: ${(error as Error).message}`));
-          finish(
-            new KubeError(
-              `the agent stopped before it was ready; its last output: ${text.trim().split("\n").slice(-3).join(" | ") || "(none)"}`,
-            ),
-          );
-        },
-        { follow: true },
-      )
-      .then(
-        (c) => {
-          controller = c;
-        },
-        (error) => finish(new KubeError(`reading the agent log failed: ${(error as Error).message}`)),
-      );
-  });
+      stop.signal,
+    );
+  } catch (error) {
+    if (!ready) {
+      if (signal.aborted) throw signal.reason;
+      throw explainKubeFailure(error, "reading the agent log");
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+  if (ready) return version;
+  throw new KubeError(
+    `the agent stopped before it was ready; its last output: ${text.trim().split("\n").slice(-3).join(" | ") || "(none)"}`,
+  );
 }

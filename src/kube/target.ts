@@ -6,6 +6,7 @@
 import type { KubernetesObject, V1LabelSelector, V1Pod } from "@kubernetes/client-node";
 import { AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
 import { parseTargetString } from "../config/target-path.ts";
+import { apiClient } from "./client.ts";
 import {
   CONTAINER_RUNTIMES,
   type ContainerRuntime,
@@ -53,8 +54,8 @@ async function workloadSelector(
   name: string,
   namespace: string,
 ): Promise<Selector> {
-  const apps = config.makeApiClient(AppsV1Api);
-  const batch = config.makeApiClient(BatchV1Api);
+  const apps = apiClient(config, AppsV1Api);
+  const batch = apiClient(config, BatchV1Api);
   const what = `${kind} \`${namespace}/${name}\``;
   switch (kind) {
     case "deployment":
@@ -71,7 +72,7 @@ async function workloadSelector(
         what,
       );
     case "service": {
-      const selector = (await config.makeApiClient(CoreV1Api).readNamespacedService({ name, namespace })).spec
+      const selector = (await apiClient(config, CoreV1Api).readNamespacedService({ name, namespace })).spec
         ?.selector;
       if (!selector || Object.keys(selector).length === 0)
         throw new KubeError(
@@ -92,7 +93,7 @@ interface Rollout extends KubernetesObject {
 }
 
 async function rolloutSelector(config: KubeConfig, name: string, namespace: string): Promise<Selector> {
-  const rollout = (await config.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({
+  const rollout = (await apiClient(config, CustomObjectsApi).getNamespacedCustomObject({
     group: "argoproj.io",
     version: "v1alpha1",
     namespace,
@@ -178,7 +179,7 @@ export async function resolveTarget(
   if (parsed.kind === "label")
     throw new KubeError("label targets need the mirrord operator, which this build does not support");
   const shown = `${parsed.kind}/${parsed.name}`;
-  const core = config.makeApiClient(CoreV1Api);
+  const core = apiClient(config, CoreV1Api);
   try {
     if (parsed.kind === "pod") {
       const pod = await core.readNamespacedPod({ name: parsed.name, namespace });

@@ -63,7 +63,6 @@ async function mirrordExec(args: string[], config: object = {}): Promise<RunResu
     env: {
       ...(process.env as Record<string, string>),
       KUBECONFIG: kube.kubeconfigPath,
-      NODE_EXTRA_CA_CERTS: kube.caPath,
       MIRRORD_PROGRESS_MODE: "off",
     },
     timeoutMs: 60_000,

@@ -15,11 +15,9 @@ export interface KubeApi {
   url: string;
   /** A kubeconfig file (context `sim`, namespace `default`) trusting the server's CA. */
   kubeconfigPath: string;
-  /**
-   * The CA file. Under Bun, client-node's undici dispatcher (which carries the kubeconfig's CA) is ignored,
-   * so clients run with NODE_EXTRA_CA_CERTS pointing here until src/kube passes the CA itself.
-   */
-  caPath: string;
+  /** The server's CA (PEM) and bearer token, for kubeconfigs of other shapes (`kubeconfigText`). */
+  caPem: string;
+  token: string;
   server: KubeApiServer;
   kubelet: Kubelet;
   /** Registers a simulated pod as a Running, Ready Pod. */
@@ -38,17 +36,44 @@ export interface KubeApiOptions {
   images: string[];
 }
 
-export function kubeconfigYaml(url: string, caPem: string, token: string): string {
+export interface KubeconfigParts {
+  url: string;
+  /** Trusted CA; left out, the server's certificate is untrusted. */
+  caPem?: string;
+  token?: string;
+  clientCert?: { certPem: string; keyPem: string };
+}
+
+const b64 = (text: string) => Buffer.from(text).toString("base64");
+
+/** A kubeconfig (JSON is YAML) with context `sim`, namespace `default`. */
+export function kubeconfigText(parts: KubeconfigParts): string {
   return JSON.stringify({
     apiVersion: "v1",
     kind: "Config",
     clusters: [
       {
         name: "sim",
-        cluster: { server: url, "certificate-authority-data": Buffer.from(caPem).toString("base64") },
+        cluster: {
+          server: parts.url,
+          ...(parts.caPem ? { "certificate-authority-data": b64(parts.caPem) } : {}),
+        },
       },
     ],
-    users: [{ name: "sim-user", user: { token } }],
+    users: [
+      {
+        name: "sim-user",
+        user: {
+          ...(parts.token ? { token: parts.token } : {}),
+          ...(parts.clientCert
+            ? {
+                "client-certificate-data": b64(parts.clientCert.certPem),
+                "client-key-data": b64(parts.clientCert.keyPem),
+              }
+            : {}),
+        },
+      },
+    ],
     contexts: [{ name: "sim", context: { cluster: "sim", user: "sim-user", namespace: "default" } }],
     "current-context": "sim",
   });
@@ -78,12 +103,13 @@ export async function startKubeApi(options: KubeApiOptions): Promise<KubeApi> {
   const url = server.start();
   kubelet.start();
   const kubeconfigPath = join(dir, "kubeconfig");
-  writeFileSync(kubeconfigPath, kubeconfigYaml(url, tls.caPem, token));
+  writeFileSync(kubeconfigPath, kubeconfigText({ url, caPem: tls.caPem, token }));
   const started = kubelet;
   return {
     url,
     kubeconfigPath,
-    caPath: join(dir, "ca.crt"),
+    caPem: tls.caPem,
+    token,
     server,
     kubelet: started,
     addPod: (sim, spec) => started.addWorkloadPod(sim, spec),

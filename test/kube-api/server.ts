@@ -25,7 +25,10 @@ export interface Denial {
 
 export interface ApiServerOptions {
   tls: ServerTls;
+  /** Bearer token every request must carry, unless `clientCertificates`. */
   token: string;
+  /** Require a client certificate signed by the server's CA at the TLS handshake, instead of the token. */
+  clientCertificates?: boolean;
   backend: PodBackend;
 }
 
@@ -103,7 +106,13 @@ export class KubeApiServer {
     this.server = Bun.serve<ForwardSocket, never>({
       hostname: "127.0.0.1",
       port: 0,
-      tls: { cert: this.options.tls.certPem, key: this.options.tls.keyPem },
+      tls: {
+        cert: this.options.tls.certPem,
+        key: this.options.tls.keyPem,
+        ...(this.options.clientCertificates
+          ? { ca: this.options.tls.caPem, requestCert: true, rejectUnauthorized: true }
+          : {}),
+      },
       fetch: (request, server) => this.handle(request, server),
       websocket: {
         open: (ws) => this.forwardOpen(ws),
@@ -135,7 +144,10 @@ export class KubeApiServer {
   private async handle(request: Request, server: Server<ForwardSocket>): Promise<Response | undefined> {
     const url = new URL(request.url);
     this.requests.push(`${request.method} ${url.pathname}${url.search}`);
-    if (request.headers.get("authorization") !== `Bearer ${this.options.token}`)
+    if (
+      !this.options.clientCertificates &&
+      request.headers.get("authorization") !== `Bearer ${this.options.token}`
+    )
       return status(401, "Unauthorized", "Unauthorized");
     if (url.pathname === "/version")
       return Response.json({

@@ -71,3 +71,44 @@ export function makeServerTls(dir: string): ServerTls {
   const read = (name: string) => readFileSync(join(dir, name), "utf8");
   return { caPem: read("ca.crt"), certPem: read("server.crt"), keyPem: read("server.key") };
 }
+
+/** A client certificate signed by the CA `makeServerTls` made in `dir` (the API server then trusts it). */
+export function makeClientCert(dir: string, user: string): { certPem: string; keyPem: string } {
+  openssl(
+    [
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      `/CN=${user}`,
+      "-keyout",
+      `${user}.key`,
+      "-out",
+      `${user}.csr`,
+    ],
+    dir,
+  );
+  openssl(
+    [
+      "x509",
+      "-req",
+      "-in",
+      `${user}.csr`,
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-out",
+      `${user}.crt`,
+    ],
+    dir,
+  );
+  return {
+    certPem: readFileSync(join(dir, `${user}.crt`), "utf8"),
+    keyPem: readFileSync(join(dir, `${user}.key`), "utf8"),
+  };
+}
