@@ -11,10 +11,9 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-try {
-  await runProgram(process.argv.slice(2));
-} catch (error) {
+// No top-level await: the executable is compiled to bytecode, which needs a plain (CommonJS-style) entry.
+runProgram(process.argv.slice(2)).catch((error: unknown) => {
   const { exitCode, text } = describeError(error, process.env.MIRRORD_LOG);
   process.stderr.write(text);
   process.exitCode = exitCode;
-}
+});

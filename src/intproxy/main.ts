@@ -8,7 +8,7 @@ import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
-import { parseResolved, RESOLVED_CONFIG_ENV } from "../config/index.ts";
+import { parseResolved, RESOLVED_CONFIG_ENV } from "../config/resolved.ts";
 import type { EnvFeature } from "../env/compose.ts";
 import { detachStdio, startOwnSession } from "../platform/index.ts";
 import type { Frame } from "../protocol/index.ts";
