@@ -10,5 +10,6 @@ export { type AssetBytes, embeddedAsset, isCompiledBinary } from "./bun/embedded
 export { joinNamespacesOf, NamespaceError, type NamespaceKind } from "./bun/namespaces.ts";
 export { replaceProcessImage } from "./bun/process-image.ts";
 export { type SelfCommand, selfCommand } from "./bun/self-command.ts";
+export { sipEnforced } from "./bun/sip.ts";
 export { fetchWithTls, openWebSocketWithTls, type TlsRequestInit, type TlsSettings } from "./bun/tls-http.ts";
 export { loadFancyRegexWasm } from "./bun/wasm-asset.ts";
