@@ -38,7 +38,10 @@ export interface CreateReporter extends ReadinessReporter {
   warn(message: string): void;
 }
 
-interface Created {
+/** An agent about to be created: its cleanup is known before the create call, so Ctrl-C never leaks it. */
+interface Planned {
+  /** Sends the object(s) to the API server. */
+  create(): Promise<void>;
   endpoint: AgentEndpoint;
   /** How to watch the agent's pod and which container status is the agent's. */
   watch: Parameters<typeof watchUntilStarted>[1];
@@ -48,23 +51,25 @@ interface Created {
 
 const NO_CLEANUP = async () => {};
 
-async function createJob(
+async function planJob(
   config: KubeConfig,
   settings: ResolvedConfig,
   params: SessionParams,
   target: ResolvedTarget,
-): Promise<Created> {
+): Promise<Planned> {
   const podTarget = target.kind === "pod" ? target : undefined;
   const namespace = podTarget ? (settings.agent.namespace ?? contextNamespace(config)) : target.namespace;
   const nodeHostname = podTarget && (await nodeHostnameLabel(config, podTarget.nodeName));
   const job = agentJob(settings.agent, params, settings.agent.image, podTarget, nodeHostname);
   const batch = apiClient(config, BatchV1Api);
-  try {
-    await batch.createNamespacedJob({ namespace, body: job });
-  } catch (error) {
-    throw explainKubeFailure(error, `creating the agent Job in namespace \`${namespace}\``);
-  }
   return {
+    create: async () => {
+      try {
+        await batch.createNamespacedJob({ namespace, body: job });
+      } catch (error) {
+        throw explainKubeFailure(error, `creating the agent Job in namespace \`${namespace}\``);
+      }
+    },
     endpoint: { namespace, pod: "", port: params.port },
     container: AGENT_CONTAINER,
     watch: {
@@ -95,33 +100,36 @@ async function nodeHostnameLabel(config: KubeConfig, nodeName: string): Promise<
   }
 }
 
-async function createEphemeral(
+function planEphemeral(
   config: KubeConfig,
   settings: ResolvedConfig,
   params: SessionParams,
   target: PodTarget,
-): Promise<Created> {
+): Planned {
   const core = apiClient(config, CoreV1Api);
   const { namespace, podName } = target;
-  try {
-    const pod: V1Pod = await core.readNamespacedPodEphemeralcontainers({ name: podName, namespace });
-    const container = agentEphemeralContainer(settings.agent, params, settings.agent.image, {
-      ...target,
-      pod: await core.readNamespacedPod({ name: podName, namespace }),
-    });
-    pod.spec = {
-      ...(pod.spec as NonNullable<V1Pod["spec"]>),
-      ephemeralContainers: [...(pod.spec?.ephemeralContainers ?? []), container],
-    };
-    if (pod.metadata) delete pod.metadata.resourceVersion;
-    await core.replaceNamespacedPodEphemeralcontainers({ name: podName, namespace, body: pod });
-  } catch (error) {
-    throw explainKubeFailure(
-      error,
-      `adding the agent as an ephemeral container to pod \`${namespace}/${podName}\``,
-    );
-  }
+  const create = async () => {
+    try {
+      const pod: V1Pod = await core.readNamespacedPodEphemeralcontainers({ name: podName, namespace });
+      const container = agentEphemeralContainer(settings.agent, params, settings.agent.image, {
+        ...target,
+        pod: await core.readNamespacedPod({ name: podName, namespace }),
+      });
+      pod.spec = {
+        ...(pod.spec as NonNullable<V1Pod["spec"]>),
+        ephemeralContainers: [...(pod.spec?.ephemeralContainers ?? []), container],
+      };
+      if (pod.metadata) delete pod.metadata.resourceVersion;
+      await core.replaceNamespacedPodEphemeralcontainers({ name: podName, namespace, body: pod });
+    } catch (error) {
+      throw explainKubeFailure(
+        error,
+        `adding the agent as an ephemeral container to pod \`${namespace}/${podName}\``,
+      );
+    }
+  };
   return {
+    create,
     endpoint: { namespace, pod: podName, port: params.port },
     container: params.name,
     watch: {
@@ -171,7 +179,7 @@ export async function createAgent(
       ),
     timeoutS * 1000,
   );
-  let created: Created | undefined;
+  let created: Planned | undefined;
   let stopSignals = () => {};
   try {
     const target = await Promise.race([
@@ -193,9 +201,10 @@ export async function createAgent(
     const params = newSessionParams();
     created =
       settings.agent.ephemeral && target.kind === "pod"
-        ? await createEphemeral(config, settings, params, target)
-        : await createJob(config, settings, params, target);
+        ? planEphemeral(config, settings, params, target)
+        : await planJob(config, settings, params, target);
     stopSignals = cleanupOnSignal(created.cleanup);
+    await created.create();
     const pod = await watchUntilStarted(config, created.watch, reporter, deadline.signal).catch(
       async (error) => {
         if (deadline.signal.aborted) {

@@ -20,6 +20,8 @@ let cluster: Cluster;
 let kube: KubeApi;
 let pod: Pod;
 let bin: string;
+const WEB_HOSTNAME = "web-5c8d-q7z";
+const DB_HOSTNAME = "db-0";
 
 beforeAll(async () => {
   if (unavailable) return;
@@ -36,7 +38,48 @@ beforeAll(async () => {
     ports: [8080],
   });
   kube.addPod(pod, { name: "api-7d9f-x2k", labels: { app: "api" }, containers: [{ name: "app" }] });
+  const [web, db] = await Promise.all([
+    cluster.addPod({
+      name: "web",
+      hostname: WEB_HOSTNAME,
+      env: { APP_MODE: "web" },
+      app: sampleApps.httpEcho(8080),
+      ports: [8080],
+    }),
+    cluster.addPod({
+      name: "db",
+      hostname: DB_HOSTNAME,
+      env: { APP_MODE: "db" },
+      app: sampleApps.httpEcho(8080),
+      ports: [8080],
+    }),
+  ]);
+  // A deployment whose pod has two containers; the simulated app is container `c`.
+  kube.apply(workload("apps/v1", "Deployment", "web", { app: "web" }));
+  kube.addPod(web as Pod, {
+    name: WEB_HOSTNAME,
+    labels: { app: "web" },
+    containers: [{ name: "main", env: { APP_MODE: "main" } }, { name: "c" }],
+    appContainer: "c",
+  });
+  kube.apply(workload("apps/v1", "StatefulSet", "db", { app: "db" }));
+  kube.addPod(db as Pod, { name: DB_HOSTNAME, labels: { app: "db" }, containers: [{ name: "postgres" }] });
 }, 60_000);
+
+function workload(apiVersion: string, kind: string, name: string, matchLabels: Record<string, string>) {
+  return {
+    apiVersion,
+    kind,
+    metadata: { name, namespace: "default" },
+    spec: {
+      selector: { matchLabels },
+      template: {
+        metadata: { labels: matchLabels },
+        spec: { containers: [{ name: "app", image: "app:latest" }] },
+      },
+    },
+  };
+}
 
 afterAll(async () => {
   await kube?.stop();
@@ -69,6 +112,15 @@ async function mirrordExec(args: string[], config: object = {}): Promise<RunResu
   });
 }
 
+/** Agent Jobs and their pods are gone (the agent leaves after its last client, then the Job's TTL). */
+async function expectNoAgentLeft(): Promise<void> {
+  const agentPods = () => kube.list("pods").filter((p) => p.metadata.labels?.app === "mirrord");
+  for (let i = 0; i < 100 && (kube.list("jobs").length > 0 || agentPods().length > 0); i++)
+    await Bun.sleep(100);
+  expect(kube.list("jobs")).toEqual([]);
+  expect(agentPods()).toEqual([]);
+}
+
 describe.skipIf(unavailable !== undefined)("mirrord exec through Kubernetes", () => {
   test("exec -t pod/x runs the program with the pod's env and hostname", async () => {
     const result = await mirrordExec(["-t", "pod/api-7d9f-x2k", "--", join(bin, "identity"), "APP_MODE"]);
@@ -81,12 +133,70 @@ describe.skipIf(unavailable !== undefined)("mirrord exec through Kubernetes", ()
       "--container-id",
       expect.any(String),
     ]);
-    // The agent leaves 2 s after its last client, then the Job's TTL (1 s) removes Job and pod.
-    for (let i = 0; i < 100 && (kube.list("jobs").length > 0 || kube.list("pods").length > 1); i++)
-      await Bun.sleep(100);
-    expect(kube.list("jobs")).toEqual([]);
-    expect(kube.list("pods").map((p) => p.metadata.name)).toEqual(["api-7d9f-x2k"]);
+    await expectNoAgentLeft();
   }, 60_000);
+
+  test("exec -t deployment/x/container/c targets that container of one of its pods", async () => {
+    const result = await mirrordExec([
+      "-t",
+      "deployment/web/container/c",
+      "--",
+      join(bin, "identity"),
+      "APP_MODE",
+    ]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(fields(result.stdout)).toMatchObject({ hostname: WEB_HOSTNAME, APP_MODE: "web" });
+    await expectNoAgentLeft();
+  }, 60_000);
+
+  test("exec -t statefulset/x runs the program as its pod", async () => {
+    const result = await mirrordExec(["-t", "statefulset/db", "--", join(bin, "identity"), "APP_MODE"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(fields(result.stdout)).toMatchObject({ hostname: DB_HOSTNAME, APP_MODE: "db" });
+    await expectNoAgentLeft();
+  }, 60_000);
+
+  test("targetless exec runs the program as the agent's own pod", async () => {
+    const result = await mirrordExec(["--", join(bin, "identity")]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const seen = fields(result.stdout);
+    expect(seen.hostname).toMatch(/^mirrord-agent-[a-z0-9]{10}-[a-z0-9]{5}$/);
+    expect(seen.nodename).toBe(seen.hostname as string);
+    await expectNoAgentLeft();
+  }, 60_000);
+
+  test("Ctrl-C while the agent starts deletes its Job and exits 130", async () => {
+    await expectNoAgentLeft();
+    kube.kubelet.pullDelayMs = 20_000;
+    try {
+      const child = Bun.spawn([mirrordBinary(), "exec", "-t", "pod/api-7d9f-x2k", "--", "true"], {
+        env: {
+          ...(process.env as Record<string, string>),
+          KUBECONFIG: kube.kubeconfigPath,
+          MIRRORD_PROGRESS_MODE: "off",
+        },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      // The agent pod exists and is pulling its image (slowly) when the user hits Ctrl-C.
+      const agentPod = () => kube.list("pods").find((p) => p.metadata.labels?.app === "mirrord");
+      for (let i = 0; i < 200 && !agentPod()?.spec.nodeName; i++) await Bun.sleep(50);
+      expect(kube.list("jobs")).toHaveLength(1);
+      child.kill("SIGINT");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      const [code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+      clearTimeout(timer);
+      expect(stderr).toContain("SIGINT while the agent was starting: removing it");
+      expect(code).toBe(130);
+      expect(kube.list("jobs")).toEqual([]);
+      expect(kube.list("pods").filter((p) => p.metadata.labels?.app === "mirrord")).toEqual([]);
+    } finally {
+      kube.kubelet.pullDelayMs = 0;
+    }
+  }, 30_000);
 
   test("a missing target fails at once with one clear cause and exit 1", async () => {
     const result = await mirrordExec(["-t", "pod/nope", "--", "true"]);
@@ -101,7 +211,31 @@ describe.skipIf(unavailable !== undefined)("mirrord exec through Kubernetes", ()
     });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("the agent image could not be pulled (ErrImagePull)");
-    for (let i = 0; i < 50 && kube.list("jobs").length > 0; i++) await Bun.sleep(100);
-    expect(kube.list("jobs")).toEqual([]);
+    await expectNoAgentLeft();
   }, 30_000);
+
+  // Last: Kubernetes cannot remove an ephemeral container, so the target pod keeps a finished one.
+  test("agent.ephemeral runs the agent inside the target pod and the program sees its env and hostname", async () => {
+    const result = await mirrordExec(["-t", "pod/api-7d9f-x2k", "--", join(bin, "identity"), "APP_MODE"], {
+      agent: { ephemeral: true, communication_timeout: 2, startup_timeout: 30 },
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(fields(result.stdout)).toMatchObject({ hostname: POD_HOSTNAME, APP_MODE: "cluster" });
+    expect(kube.list("jobs")).toEqual([]);
+    const target = kube.get("pods", "api-7d9f-x2k");
+    expect(target?.spec.ephemeralContainers.map((c: { name: string }) => c.name)).toEqual([
+      expect.stringMatching(/^mirrord-agent-/),
+    ]);
+    // The agent leaves after its last client: the container ends (it cannot be deleted).
+    for (
+      let i = 0;
+      i < 100 && !kube.get("pods", "api-7d9f-x2k")?.status.ephemeralContainerStatuses?.[0]?.state?.terminated;
+      i++
+    )
+      await Bun.sleep(100);
+    expect(
+      kube.get("pods", "api-7d9f-x2k")?.status.ephemeralContainerStatuses[0].state.terminated,
+    ).toBeDefined();
+  }, 60_000);
 });

@@ -68,6 +68,8 @@ export class Kubelet implements PodBackend {
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly cgroup: string;
   private holders = 0;
+  /** How long a successful image pull takes; tests raise it to hold an agent in its startup. */
+  pullDelayMs = 0;
   private stopWatching: (() => void)[] = [];
 
   constructor(private readonly options: KubeletOptions) {
@@ -435,8 +437,22 @@ export class Kubelet implements PodBackend {
       hostname: pod.metadata.name.slice(0, 63),
     });
     if (!this.current("Pod", pod)) return;
-    const process = this.spawnAgent(container, (argv, env) =>
-      this.options.cluster.spawnInPodNetns(holder, argv, { env }),
+    const process = this.spawnAgent(
+      container,
+      (argv, env) =>
+        new SimProcess(
+          [
+            "nsenter",
+            `--net=${holder.netnsPath}`,
+            "--",
+            "unshare",
+            "--uts",
+            "--mount",
+            "--",
+            ...this.containerized(pod.metadata.name, true, argv),
+          ],
+          { env },
+        ),
     );
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     this.simPods.set(key, holder);
@@ -504,6 +520,7 @@ export class Kubelet implements PodBackend {
   ): Promise<boolean> {
     this.event(pod, "Normal", "Pulling", `Pulling image "${container.image}"`);
     if (this.options.images.has(container.image)) {
+      await Bun.sleep(this.pullDelayMs);
       this.event(pod, "Normal", "Pulled", `Successfully pulled image "${container.image}"`);
       return true;
     }
@@ -534,6 +551,17 @@ export class Kubelet implements PodBackend {
     return false;
   }
 
+  /**
+   * What a container runtime sets up inside the container's fresh mount (and, for a pod of its own, UTS)
+   * namespace: the pod's hostname, and the pod's `/etc/hostname` bound over the image's.
+   */
+  private containerized(podName: string, ownUts: boolean, argv: string[]): string[] {
+    const file = join(this.options.runDir, `hostname-${podName}`);
+    writeFileSync(file, `${podName}\n`);
+    const script = `${ownUts ? 'hostname "$1" && ' : ""}mount --bind "$0" /etc/hostname && shift && exec "$@"`;
+    return ["sh", "-c", script, file, podName, ...argv];
+  }
+
   private spawnAgent(
     container: AgentContainer,
     spawn: (argv: string[], env: Record<string, string>) => SimProcess,
@@ -545,7 +573,11 @@ export class Kubelet implements PodBackend {
     return spawn([this.options.mirrord, ...commandArgs, ...(container.args ?? [])], env);
   }
 
-  /** Ephemeral container: the target pod's network and UTS namespaces, its own PID namespace (PID 1 = agent). */
+  /**
+   * Ephemeral container: the target pod's network and UTS namespaces. Kubernetes would also put it in the
+   * target container's PID namespace; the simulator's pods have none, so it gets its own (PID 1 = agent)
+   * whose `/etc/hostname` is the pod's, as the kubelet binds it into every container.
+   */
   private async runEphemeral(pod: KubeObject, container: AgentContainer): Promise<void> {
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     const sim = this.simPods.get(key);
@@ -566,7 +598,7 @@ export class Kubelet implements PodBackend {
             "--fork",
             "--mount",
             "--mount-proc",
-            ...argv,
+            ...this.containerized(pod.metadata.name, false, argv),
           ],
           { env },
         ),
