@@ -136,6 +136,123 @@ describe.skipIf(unavailable !== undefined)("mirrord exec through Kubernetes", ()
     await expectNoAgentLeft();
   }, 60_000);
 
+  test("the agent Job the API server receives carries every agent.* setting (agent-kube.md §2.4)", async () => {
+    const before = kube.server.received.length;
+    const result = await mirrordExec(["-t", "pod/api-7d9f-x2k", "--", join(bin, "identity")], {
+      agent: {
+        communication_timeout: 2,
+        startup_timeout: 30,
+        ttl: 2,
+        log_level: "info,mirrord=debug",
+        json_log: true,
+        image_pull_policy: "Never",
+        image_pull_secrets: [{ name: "regcred" }],
+        labels: { team: "core" },
+        annotations: { owner: "me" },
+        tolerations: [{ key: "dedicated", operator: "Equal", value: "dev", effect: "NoSchedule" }],
+        resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "2", memory: "256Mi" } },
+        node_selector: { "kubernetes.io/os": "linux" },
+        service_account: "mirrord-agent",
+        priority_class: "mirrord-high",
+        privileged: true,
+        disabled_capabilities: ["SYS_PTRACE"],
+        security_context: { seccomp_profile: { type: "RuntimeDefault" } },
+        nftables: false,
+        flush_connections: false,
+      },
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const sent = kube.server.received.slice(before).filter((r) => r.path.includes("/jobs"));
+    const containerId = kube
+      .get("pods", "api-7d9f-x2k")
+      ?.status.containerStatuses[0].containerID.replace("containerd://", "");
+    const labels = { team: "core", app: "mirrord", "kuma.io/sidecar-injection": "disabled" };
+    const annotations = { owner: "me", "sidecar.istio.io/inject": "false", "linkerd.io/inject": "disabled" };
+    const name = expect.stringMatching(/^mirrord-agent-[a-z0-9]{10}$/);
+    expect(sent[0]).toEqual({
+      method: "POST",
+      path: "/apis/batch/v1/namespaces/default/jobs",
+      body: {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: { name, labels, annotations },
+        spec: {
+          ttlSecondsAfterFinished: 2,
+          backoffLimit: 0,
+          activeDeadlineSeconds: 60,
+          template: {
+            metadata: { labels, annotations },
+            spec: {
+              restartPolicy: "Never",
+              imagePullSecrets: [{ name: "regcred" }],
+              tolerations: [{ key: "dedicated", operator: "Equal", value: "dev", effect: "NoSchedule" }],
+              nodeSelector: { "kubernetes.io/os": "linux", "kubernetes.io/hostname": "sim-node" },
+              serviceAccountName: "mirrord-agent",
+              securityContext: { seccompProfile: { type: "RuntimeDefault" } },
+              priorityClassName: "mirrord-high",
+              hostPID: true,
+              volumes: [
+                { name: "hostrun", hostPath: { path: "/run" } },
+                { name: "hostvar", hostPath: { path: "/var" } },
+              ],
+              containers: [
+                {
+                  name: "mirrord-agent",
+                  image: DEFAULT_AGENT_IMAGE,
+                  imagePullPolicy: "Never",
+                  command: ["mirrord", "agent"],
+                  args: [
+                    "-l",
+                    expect.stringMatching(/^\d+$/),
+                    "-t",
+                    "2",
+                    "targeted",
+                    "--container-id",
+                    containerId,
+                    "--container-runtime",
+                    "containerd",
+                  ],
+                  env: [
+                    { name: "MIRRORD_AGENT_SECRET", value: expect.stringMatching(/^[0-9a-f]{64}$/) },
+                    { name: "RUST_LOG", value: "info,mirrord=debug" },
+                    { name: "MIRRORD_AGENT_STEALER_FLUSH_CONNECTIONS", value: "false" },
+                    { name: "MIRRORD_AGENT_JSON_LOG", value: "true" },
+                    { name: "MIRRORD_AGENT_PASSTHROUGH_MIRRORING", value: "true" },
+                    { name: "MIRRORD_MAX_BODY_BUFFER_SIZE", value: "65535" },
+                    { name: "MIRRORD_MAX_BODY_BUFFER_TIMEOUT", value: "1000" },
+                    { name: "MIRRORD_AGENT_HTTP_DETECTION_TIMEOUT", value: "2" },
+                    { name: "MIRRORD_JAQ_TIME_LIMIT", value: "1" },
+                    { name: "MIRRORD_AGENT_EXTERNAL_IP_FIX", value: "true" },
+                    { name: "MIRRORD_AGENT_OVERRIDE_CACHE_CONTROL", value: "true" },
+                    { name: "MIRRORD_AGENT_NFTABLES", value: "false" },
+                    { name: "MIRRORD_AGENT_POD_IPS", value: pod.ip },
+                  ],
+                  resources: {
+                    requests: { cpu: "10m", memory: "16Mi" },
+                    limits: { cpu: "2", memory: "256Mi" },
+                  },
+                  securityContext: {
+                    runAsGroup: expect.any(Number),
+                    privileged: true,
+                    capabilities: { add: ["SYS_ADMIN", "NET_ADMIN"] },
+                  },
+                  volumeMounts: [
+                    { name: "hostrun", mountPath: "/host/run" },
+                    { name: "hostvar", mountPath: "/host/var" },
+                  ],
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
+    // Once the agent is ready the startup deadline is lifted, so a long session outlives it.
+    expect(sent[1]).toMatchObject({ method: "PATCH", body: { spec: { activeDeadlineSeconds: null } } });
+    await expectNoAgentLeft();
+  }, 60_000);
+
   test("exec -t deployment/x/container/c targets that container of one of its pods", async () => {
     const result = await mirrordExec([
       "-t",
@@ -224,8 +341,29 @@ describe.skipIf(unavailable !== undefined)("mirrord exec through Kubernetes", ()
     expect(fields(result.stdout)).toMatchObject({ hostname: POD_HOSTNAME, APP_MODE: "cluster" });
     expect(kube.list("jobs")).toEqual([]);
     const target = kube.get("pods", "api-7d9f-x2k");
-    expect(target?.spec.ephemeralContainers.map((c: { name: string }) => c.name)).toEqual([
-      expect.stringMatching(/^mirrord-agent-/),
+    expect(target?.spec.ephemeralContainers).toEqual([
+      {
+        name: expect.stringMatching(/^mirrord-agent-[a-z0-9]{10}$/),
+        image: DEFAULT_AGENT_IMAGE,
+        imagePullPolicy: "IfNotPresent",
+        command: ["mirrord", "agent"],
+        args: ["-l", expect.stringMatching(/^\d+$/), "-t", "2", "ephemeral"],
+        targetContainerName: "app",
+        securityContext: {
+          runAsGroup: expect.any(Number),
+          capabilities: { add: ["SYS_ADMIN", "SYS_PTRACE", "NET_ADMIN"] },
+          privileged: false,
+        },
+        env: [
+          { name: "MIRRORD_AGENT_SECRET", value: expect.stringMatching(/^[0-9a-f]{64}$/) },
+          expect.objectContaining({ name: "RUST_LOG" }),
+          ...Array.from({ length: 9 }, () =>
+            expect.objectContaining({ name: expect.stringMatching(/^MIRRORD_/) }),
+          ),
+          { name: "MIRRORD_AGENT_POD_IPS", value: pod.ip },
+          { name: "APP_MODE", value: "cluster" },
+        ],
+      },
     ]);
     // The agent leaves after its last client: the container ends (it cannot be deleted).
     for (

@@ -99,6 +99,8 @@ export class KubeApiServer {
   private server: Server<ForwardSocket> | undefined;
   /** Every request as `VERB path`, for tests that assert what a client did. */
   readonly requests: string[] = [];
+  /** Bodies of every POST/PUT/PATCH exactly as received, for tests that assert created objects. */
+  readonly received: { method: string; path: string; body: unknown }[] = [];
 
   constructor(private readonly options: ApiServerOptions) {}
 
@@ -144,6 +146,15 @@ export class KubeApiServer {
   private async handle(request: Request, server: Server<ForwardSocket>): Promise<Response | undefined> {
     const url = new URL(request.url);
     this.requests.push(`${request.method} ${url.pathname}${url.search}`);
+    if (["POST", "PUT", "PATCH"].includes(request.method))
+      this.received.push({
+        method: request.method,
+        path: url.pathname,
+        body: await request
+          .clone()
+          .json()
+          .catch(() => undefined),
+      });
     if (
       !this.options.clientCertificates &&
       request.headers.get("authorization") !== `Bearer ${this.options.token}`
