@@ -457,6 +457,13 @@ const vectors: [string, bigint, Message][] = [
         { kind: "subnet", ip: { kind: "v6", octets: ip6("fd00::") }, prefix: 8, port: 0 },
         { kind: "port", port: 5432 },
       ],
+      fsMode: 2,
+      fsReadWrite: ["^/data/.+"],
+      fsReadOnly: [],
+      fsLocal: ["\\.log$"],
+      fsNotFound: ["^/secret"],
+      fsMapping: [{ pattern: "^/home/(\\w+)/app", replacement: "/srv/$1" }],
+      fsReadBuffer: 128000,
     },
   ],
   [

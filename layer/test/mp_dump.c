@@ -161,6 +161,7 @@ static void dump_addr_info_entry(FILE *f, const mp_addr_info_entry *v);
 static void dump_http_filter(FILE *f, const mp_http_filter *v);
 static void dump_http_header(FILE *f, const mp_http_header *v);
 static void dump_address_filter_entry(FILE *f, const mp_address_filter_entry *v);
+static void dump_fs_mapping(FILE *f, const mp_fs_mapping *v);
 
 static void dump_response_error(FILE *f, const mp_response_error *v) {
   fputc('{', f);
@@ -437,6 +438,15 @@ static void dump_address_filter_entry(FILE *f, const mp_address_filter_entry *v)
   default:
     fputs("\"kind\":null", f);
   }
+  fputc('}', f);
+}
+
+static void dump_fs_mapping(FILE *f, const mp_fs_mapping *v) {
+  fputc('{', f);
+  fputs("\"pattern\":", f);
+  dump_string(f, &v->pattern);
+  fputs(",\"replacement\":", f);
+  dump_string(f, &v->replacement);
   fputc('}', f);
 }
 
@@ -1118,6 +1128,45 @@ void mp_dump_frame(FILE *f, const mp_message *msg) {
       dump_address_filter_entry(f, &msg->u.layer_config.dns_filter.items[i]);
     }
     fputc(']', f);
+    fputs(",\"fsMode\":", f);
+    fprintf(f, "%" PRIu32, (uint32_t)msg->u.layer_config.fs_mode);
+    fputs(",\"fsReadWrite\":", f);
+    fputc('[', f);
+    for (uint32_t i = 0; i < msg->u.layer_config.fs_read_write.count; i++) {
+      if (i > 0) fputc(',', f);
+      dump_string(f, &msg->u.layer_config.fs_read_write.items[i]);
+    }
+    fputc(']', f);
+    fputs(",\"fsReadOnly\":", f);
+    fputc('[', f);
+    for (uint32_t i = 0; i < msg->u.layer_config.fs_read_only.count; i++) {
+      if (i > 0) fputc(',', f);
+      dump_string(f, &msg->u.layer_config.fs_read_only.items[i]);
+    }
+    fputc(']', f);
+    fputs(",\"fsLocal\":", f);
+    fputc('[', f);
+    for (uint32_t i = 0; i < msg->u.layer_config.fs_local.count; i++) {
+      if (i > 0) fputc(',', f);
+      dump_string(f, &msg->u.layer_config.fs_local.items[i]);
+    }
+    fputc(']', f);
+    fputs(",\"fsNotFound\":", f);
+    fputc('[', f);
+    for (uint32_t i = 0; i < msg->u.layer_config.fs_not_found.count; i++) {
+      if (i > 0) fputc(',', f);
+      dump_string(f, &msg->u.layer_config.fs_not_found.items[i]);
+    }
+    fputc(']', f);
+    fputs(",\"fsMapping\":", f);
+    fputc('[', f);
+    for (uint32_t i = 0; i < msg->u.layer_config.fs_mapping.count; i++) {
+      if (i > 0) fputc(',', f);
+      dump_fs_mapping(f, &msg->u.layer_config.fs_mapping.items[i]);
+    }
+    fputc(']', f);
+    fputs(",\"fsReadBuffer\":", f);
+    fprintf(f, "%" PRIu32, (uint32_t)msg->u.layer_config.fs_read_buffer);
     break;
   default:
     fputs("\"type\":null", f);

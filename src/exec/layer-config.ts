@@ -29,6 +29,23 @@ export function layerConfigOf(config: ResolvedConfig): MessageOf<"LayerConfig"> 
     envExclude: request.exclude,
     envUnset: env.unset ?? [],
     ...dnsSettings(config.feature.network.dns),
+    ...fsSettings(config.feature.fs),
+  };
+}
+
+const FS_MODE_CODES = { local: 0, localwithoverrides: 1, read: 2, write: 3 } as const;
+/** The layer's read-ahead buffer is a u32; mirrord caps `readonly_file_buffer` at 15 MiB. */
+const MAX_READ_BUFFER = 15 * 1024 * 1024;
+
+function fsSettings(fs: ResolvedConfig["feature"]["fs"]) {
+  return {
+    fsMode: FS_MODE_CODES[fs.mode],
+    fsReadWrite: fs.read_write ?? [],
+    fsReadOnly: fs.read_only ?? [],
+    fsLocal: fs.local ?? [],
+    fsNotFound: fs.not_found ?? [],
+    fsMapping: Object.entries(fs.mapping ?? {}).map(([pattern, replacement]) => ({ pattern, replacement })),
+    fsReadBuffer: Math.min(Number(fs.readonly_file_buffer), MAX_READ_BUFFER),
   };
 }
 

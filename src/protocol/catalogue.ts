@@ -115,6 +115,8 @@ const HttpFilter = union("HttpFilter", {
   allOf: [6, { filters: list(ref("HttpFilter")) }],
   anyOf: [7, { filters: list(ref("HttpFilter")) }],
 });
+/** One `feature.fs.mapping` entry: a path regex and its replacement (`$1`, `${name}`). */
+const FsMapping = struct("FsMapping", { pattern: string, replacement: string });
 const HttpHeader = struct("HttpHeader", { name: string, value: bytes });
 /** One entry of an address filter (`[name|ip|ip/prefix][:port]`), parsed once by the CLI; port 0 = any. */
 const AddressFilterEntry = union("AddressFilterEntry", {
@@ -144,6 +146,7 @@ export const namedTypes: readonly NamedType[] = [
   HttpFilter,
   HttpHeader,
   AddressFilterEntry,
+  FsMapping,
 ];
 
 const fd = u64;
@@ -318,5 +321,15 @@ export const messages: readonly MessageDef[] = [
     dnsEnabled: bool,
     dnsFilterSide: u8,
     dnsFilter: list(ref(AddressFilterEntry)),
+    /** `feature.fs.mode`: 0 local, 1 localwithoverrides, 2 read, 3 write. Pattern lists are PCRE2
+     * regexes matched case-insensitively anywhere in the path. */
+    fsMode: u8,
+    fsReadWrite: list(string),
+    fsReadOnly: list(string),
+    fsLocal: list(string),
+    fsNotFound: list(string),
+    fsMapping: list(ref(FsMapping)),
+    /** `feature.fs.readonly_file_buffer`: bytes the layer reads ahead on a remote file (0 = off). */
+    fsReadBuffer: u32,
   }),
 ];

@@ -86,6 +86,10 @@ export type AddressFilterEntry =
   | { kind: "ip"; ip: IpAddress; port: number }
   | { kind: "subnet"; ip: IpAddress; prefix: number; port: number }
   | { kind: "port"; port: number };
+export interface FsMapping {
+  pattern: string;
+  replacement: string;
+}
 
 export interface HelloMessage {
   type: "Hello";
@@ -466,6 +470,13 @@ export interface LayerConfigMessage {
   dnsEnabled: boolean;
   dnsFilterSide: number;
   dnsFilter: AddressFilterEntry[];
+  fsMode: number;
+  fsReadWrite: string[];
+  fsReadOnly: string[];
+  fsLocal: string[];
+  fsNotFound: string[];
+  fsMapping: FsMapping[];
+  fsReadBuffer: number;
 }
 
 export type Message =

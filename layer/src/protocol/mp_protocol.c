@@ -421,6 +421,8 @@ static int rd_http_header(mp_reader *r, mp_http_header *out, unsigned depth);
 static int wr_http_header(mp_writer *w, const mp_http_header *v, unsigned depth);
 static int rd_address_filter_entry(mp_reader *r, mp_address_filter_entry *out, unsigned depth);
 static int wr_address_filter_entry(mp_writer *w, const mp_address_filter_entry *v, unsigned depth);
+static int rd_fs_mapping(mp_reader *r, mp_fs_mapping *out, unsigned depth);
+static int wr_fs_mapping(mp_writer *w, const mp_fs_mapping *v, unsigned depth);
 
 static int rd_response_error(mp_reader *r, mp_response_error *out, unsigned depth) {
   (void)depth;
@@ -867,6 +869,20 @@ static int wr_address_filter_entry(mp_writer *w, const mp_address_filter_entry *
   default:
     return wr_fail(w, MP_ERR_INVALID_VALUE);
   }
+  return 0;
+}
+
+static int rd_fs_mapping(mp_reader *r, mp_fs_mapping *out, unsigned depth) {
+  (void)depth;
+  if (rd_string(r, &out->pattern)) return -1;
+  if (rd_string(r, &out->replacement)) return -1;
+  return 0;
+}
+
+static int wr_fs_mapping(mp_writer *w, const mp_fs_mapping *v, unsigned depth) {
+  (void)depth;
+  if (wr_string(w, &v->pattern)) return -1;
+  if (wr_string(w, &v->replacement)) return -1;
   return 0;
 }
 
@@ -2273,6 +2289,59 @@ static int rd_msg_layer_config(mp_reader *r, mp_msg_layer_config *out, unsigned 
       if (rd_address_filter_entry(r, &out->dns_filter.items[i], depth + 1)) return -1;
     }
   }
+  if (rd_u8(r, &out->fs_mode)) return -1;
+  {
+    uint32_t n;
+    if (rd_length(r, 4u, &n)) return -1;
+    out->fs_read_write.count = n;
+    out->fs_read_write.items = NULL;
+    if (n > 0 && !(out->fs_read_write.items = (mp_bytes *)rd_alloc(r, n, sizeof(mp_bytes)))) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+      if (rd_string(r, &out->fs_read_write.items[i])) return -1;
+    }
+  }
+  {
+    uint32_t n;
+    if (rd_length(r, 4u, &n)) return -1;
+    out->fs_read_only.count = n;
+    out->fs_read_only.items = NULL;
+    if (n > 0 && !(out->fs_read_only.items = (mp_bytes *)rd_alloc(r, n, sizeof(mp_bytes)))) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+      if (rd_string(r, &out->fs_read_only.items[i])) return -1;
+    }
+  }
+  {
+    uint32_t n;
+    if (rd_length(r, 4u, &n)) return -1;
+    out->fs_local.count = n;
+    out->fs_local.items = NULL;
+    if (n > 0 && !(out->fs_local.items = (mp_bytes *)rd_alloc(r, n, sizeof(mp_bytes)))) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+      if (rd_string(r, &out->fs_local.items[i])) return -1;
+    }
+  }
+  {
+    uint32_t n;
+    if (rd_length(r, 4u, &n)) return -1;
+    out->fs_not_found.count = n;
+    out->fs_not_found.items = NULL;
+    if (n > 0 && !(out->fs_not_found.items = (mp_bytes *)rd_alloc(r, n, sizeof(mp_bytes)))) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+      if (rd_string(r, &out->fs_not_found.items[i])) return -1;
+    }
+  }
+  {
+    uint32_t n;
+    if (rd_length(r, 8u, &n)) return -1;
+    out->fs_mapping.count = n;
+    out->fs_mapping.items = NULL;
+    if (n > 0 && !(out->fs_mapping.items = (mp_fs_mapping *)rd_alloc(r, n, sizeof(mp_fs_mapping)))) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+      if (depth >= MP_MAX_NESTING_DEPTH) return rd_fail(r, MP_ERR_TOO_DEEP, r->pos);
+      if (rd_fs_mapping(r, &out->fs_mapping.items[i], depth + 1)) return -1;
+    }
+  }
+  if (rd_u32(r, &out->fs_read_buffer)) return -1;
   return 0;
 }
 
@@ -2314,6 +2383,34 @@ static int wr_msg_layer_config(mp_writer *w, const mp_msg_layer_config *v, unsig
     if (depth >= MP_MAX_NESTING_DEPTH) return wr_fail(w, MP_ERR_TOO_DEEP);
     if (wr_address_filter_entry(w, &v->dns_filter.items[i], depth + 1)) return -1;
   }
+  if (wr_u8(w, v->fs_mode)) return -1;
+  if (v->fs_read_write.count > 0 && !v->fs_read_write.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u32(w, v->fs_read_write.count)) return -1;
+  for (uint32_t i = 0; i < v->fs_read_write.count; i++) {
+    if (wr_string(w, &v->fs_read_write.items[i])) return -1;
+  }
+  if (v->fs_read_only.count > 0 && !v->fs_read_only.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u32(w, v->fs_read_only.count)) return -1;
+  for (uint32_t i = 0; i < v->fs_read_only.count; i++) {
+    if (wr_string(w, &v->fs_read_only.items[i])) return -1;
+  }
+  if (v->fs_local.count > 0 && !v->fs_local.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u32(w, v->fs_local.count)) return -1;
+  for (uint32_t i = 0; i < v->fs_local.count; i++) {
+    if (wr_string(w, &v->fs_local.items[i])) return -1;
+  }
+  if (v->fs_not_found.count > 0 && !v->fs_not_found.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u32(w, v->fs_not_found.count)) return -1;
+  for (uint32_t i = 0; i < v->fs_not_found.count; i++) {
+    if (wr_string(w, &v->fs_not_found.items[i])) return -1;
+  }
+  if (v->fs_mapping.count > 0 && !v->fs_mapping.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u32(w, v->fs_mapping.count)) return -1;
+  for (uint32_t i = 0; i < v->fs_mapping.count; i++) {
+    if (depth >= MP_MAX_NESTING_DEPTH) return wr_fail(w, MP_ERR_TOO_DEEP);
+    if (wr_fs_mapping(w, &v->fs_mapping.items[i], depth + 1)) return -1;
+  }
+  if (wr_u32(w, v->fs_read_buffer)) return -1;
   return 0;
 }
 
@@ -2924,6 +3021,7 @@ size_t mp_arena_bound(size_t frame_size) {
   per_byte = max_size(per_byte, (sizeof(mp_addr_info_entry) + 18u) / 19u);
   per_byte = max_size(per_byte, (sizeof(mp_http_header) + 7u) / 8u);
   per_byte = max_size(per_byte, (sizeof(mp_address_filter_entry) + 0u) / 1u);
+  per_byte = max_size(per_byte, (sizeof(mp_fs_mapping) + 7u) / 8u);
   per_byte = max_size(per_byte, (sizeof(mp_http_filter) + 0u) / 1u);
   return frame_size * per_byte + (frame_size / 4u + 1u) * (MP_ARENA_ALIGN - 1u);
 }

@@ -144,6 +144,7 @@ typedef struct mp_addr_info_entry mp_addr_info_entry;
 typedef struct mp_http_filter mp_http_filter;
 typedef struct mp_http_header mp_http_header;
 typedef struct mp_address_filter_entry mp_address_filter_entry;
+typedef struct mp_fs_mapping mp_fs_mapping;
 
 struct mp_response_error {
   int32_t errno_;
@@ -294,6 +295,11 @@ struct mp_address_filter_entry {
       uint16_t port;
     } port;
   } u;
+};
+
+struct mp_fs_mapping {
+  mp_bytes pattern;
+  mp_bytes replacement;
 };
 
 enum mp_message_tag {
@@ -750,6 +756,13 @@ typedef struct mp_msg_layer_config {
   bool dns_enabled;
   uint8_t dns_filter_side;
   struct { uint32_t count; mp_address_filter_entry *items; } dns_filter;
+  uint8_t fs_mode;
+  struct { uint32_t count; mp_bytes *items; } fs_read_write;
+  struct { uint32_t count; mp_bytes *items; } fs_read_only;
+  struct { uint32_t count; mp_bytes *items; } fs_local;
+  struct { uint32_t count; mp_bytes *items; } fs_not_found;
+  struct { uint32_t count; mp_fs_mapping *items; } fs_mapping;
+  uint32_t fs_read_buffer;
 } mp_msg_layer_config;
 
 typedef struct mp_message {
