@@ -480,6 +480,20 @@ const vectors: [string, bigint, Message][] = [
       headers: [],
     },
   ],
+  [
+    "http-connection",
+    0n,
+    {
+      type: "HttpConnection",
+      connId: 9n,
+      port: 80,
+      remoteAddress: { kind: "ipv4", ip: ip4(192, 168, 1, 20), port: 51234 },
+      localAddress: { kind: "ipv4", ip: ip4(10, 244, 1, 5), port: 80 },
+      version: "http11",
+    },
+  ],
+  ["http-connection-close", 0n, { type: "HttpConnectionClose", connId: 9n }],
+  ["http-upgrade-data", 0n, { type: "HttpUpgradeData", connId: 9n, requestId: 2n, data: pattern(40) }],
 ];
 
 const dir = join(import.meta.dir, "../test/vectors/protocol");

@@ -1074,6 +1074,33 @@ void mp_dump_frame(FILE *f, const mp_message *msg) {
     fputs(",\"message\":", f);
     dump_string(f, &msg->u.http_abort.message);
     break;
+  case MP_MSG_HTTP_CONNECTION:
+    fputs("\"type\":\"HttpConnection\"", f);
+    fputs(",\"connId\":", f);
+    fprintf(f, "\"%" PRIu64 "\"", msg->u.http_connection.conn_id);
+    fputs(",\"port\":", f);
+    fprintf(f, "%" PRIu32, (uint32_t)msg->u.http_connection.port);
+    fputs(",\"remoteAddress\":", f);
+    dump_socket_address(f, &msg->u.http_connection.remote_address);
+    fputs(",\"localAddress\":", f);
+    dump_socket_address(f, &msg->u.http_connection.local_address);
+    fputs(",\"version\":", f);
+    dump_enum_http_version(f, msg->u.http_connection.version);
+    break;
+  case MP_MSG_HTTP_CONNECTION_CLOSE:
+    fputs("\"type\":\"HttpConnectionClose\"", f);
+    fputs(",\"connId\":", f);
+    fprintf(f, "\"%" PRIu64 "\"", msg->u.http_connection_close.conn_id);
+    break;
+  case MP_MSG_HTTP_UPGRADE_DATA:
+    fputs("\"type\":\"HttpUpgradeData\"", f);
+    fputs(",\"connId\":", f);
+    fprintf(f, "\"%" PRIu64 "\"", msg->u.http_upgrade_data.conn_id);
+    fputs(",\"requestId\":", f);
+    fprintf(f, "\"%" PRIu64 "\"", msg->u.http_upgrade_data.request_id);
+    fputs(",\"data\":", f);
+    dump_hex(f, msg->u.http_upgrade_data.data.ptr, msg->u.http_upgrade_data.data.len);
+    break;
   case MP_MSG_LAYER_CONFIG:
     fputs("\"type\":\"LayerConfig\"", f);
     fputs(",\"hostname\":", f);

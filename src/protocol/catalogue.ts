@@ -302,6 +302,18 @@ export const messages: readonly MessageDef[] = [
   message("HttpResponseBody", 0x0514, "client", { connId, requestId: u64, data: bytes }),
   message("HttpResponseEnd", 0x0515, "client", { connId, requestId: u64, trailers: headers }),
   message("HttpAbort", 0x0516, "both", { connId, requestId: u64, message: string }),
+  // Filtered steal: announces an inbound HTTP connection before its first request reaches this client
+  // (the peer the app's accept() reports); requests on it then carry its connId.
+  message("HttpConnection", 0x0517, "server", {
+    connId,
+    port: u16,
+    remoteAddress: ref(SocketAddress),
+    localAddress: ref(SocketAddress),
+    version: ref(HttpVersion),
+  }),
+  message("HttpConnectionClose", 0x0518, "server", { connId }),
+  // Bytes of a connection upgraded by a 101 answer to `requestId`; empty data = the sender shut down writing.
+  message("HttpUpgradeData", 0x0519, "both", { connId, requestId: u64, data: bytes }),
 
   // Handed from `mirrord exec` to the layer it injects (base64 in MIRRORD_LAYER_CONFIG), never sent
   // over a socket: both ends come from the same build, so its fields may change between builds.

@@ -457,6 +457,24 @@ export interface HttpAbortMessage {
   requestId: bigint;
   message: string;
 }
+export interface HttpConnectionMessage {
+  type: "HttpConnection";
+  connId: bigint;
+  port: number;
+  remoteAddress: SocketAddress;
+  localAddress: SocketAddress;
+  version: HttpVersion;
+}
+export interface HttpConnectionCloseMessage {
+  type: "HttpConnectionClose";
+  connId: bigint;
+}
+export interface HttpUpgradeDataMessage {
+  type: "HttpUpgradeData";
+  connId: bigint;
+  requestId: bigint;
+  data: Uint8Array;
+}
 export interface LayerConfigMessage {
   type: "LayerConfig";
   hostname: boolean;
@@ -552,6 +570,9 @@ export type Message =
   | HttpResponseBodyMessage
   | HttpResponseEndMessage
   | HttpAbortMessage
+  | HttpConnectionMessage
+  | HttpConnectionCloseMessage
+  | HttpUpgradeDataMessage
   | LayerConfigMessage;
 
 export type MessageType = Message["type"];

@@ -2221,6 +2221,64 @@ static int wr_msg_http_abort(mp_writer *w, const mp_msg_http_abort *v, unsigned 
   return 0;
 }
 
+static int rd_msg_http_connection(mp_reader *r, mp_msg_http_connection *out, unsigned depth) {
+  (void)depth;
+  if (rd_u64(r, &out->conn_id)) return -1;
+  if (rd_u16(r, &out->port)) return -1;
+  if (depth >= MP_MAX_NESTING_DEPTH) return rd_fail(r, MP_ERR_TOO_DEEP, r->pos);
+  if (rd_socket_address(r, &out->remote_address, depth + 1)) return -1;
+  if (depth >= MP_MAX_NESTING_DEPTH) return rd_fail(r, MP_ERR_TOO_DEEP, r->pos);
+  if (rd_socket_address(r, &out->local_address, depth + 1)) return -1;
+  if (depth >= MP_MAX_NESTING_DEPTH) return rd_fail(r, MP_ERR_TOO_DEEP, r->pos);
+  {
+    size_t at = r->pos;
+    if (rd_u8(r, &out->version)) return -1;
+    if (!valid_http_version(out->version)) return rd_fail(r, MP_ERR_BAD_ENUM, at);
+  }
+  return 0;
+}
+
+static int wr_msg_http_connection(mp_writer *w, const mp_msg_http_connection *v, unsigned depth) {
+  (void)depth;
+  if (wr_u64(w, v->conn_id)) return -1;
+  if (wr_u16(w, v->port)) return -1;
+  if (depth >= MP_MAX_NESTING_DEPTH) return wr_fail(w, MP_ERR_TOO_DEEP);
+  if (wr_socket_address(w, &v->remote_address, depth + 1)) return -1;
+  if (depth >= MP_MAX_NESTING_DEPTH) return wr_fail(w, MP_ERR_TOO_DEEP);
+  if (wr_socket_address(w, &v->local_address, depth + 1)) return -1;
+  if (!valid_http_version(v->version)) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u8(w, v->version)) return -1;
+  return 0;
+}
+
+static int rd_msg_http_connection_close(mp_reader *r, mp_msg_http_connection_close *out, unsigned depth) {
+  (void)depth;
+  if (rd_u64(r, &out->conn_id)) return -1;
+  return 0;
+}
+
+static int wr_msg_http_connection_close(mp_writer *w, const mp_msg_http_connection_close *v, unsigned depth) {
+  (void)depth;
+  if (wr_u64(w, v->conn_id)) return -1;
+  return 0;
+}
+
+static int rd_msg_http_upgrade_data(mp_reader *r, mp_msg_http_upgrade_data *out, unsigned depth) {
+  (void)depth;
+  if (rd_u64(r, &out->conn_id)) return -1;
+  if (rd_u64(r, &out->request_id)) return -1;
+  if (rd_bytes(r, &out->data)) return -1;
+  return 0;
+}
+
+static int wr_msg_http_upgrade_data(mp_writer *w, const mp_msg_http_upgrade_data *v, unsigned depth) {
+  (void)depth;
+  if (wr_u64(w, v->conn_id)) return -1;
+  if (wr_u64(w, v->request_id)) return -1;
+  if (wr_bytes(w, &v->data)) return -1;
+  return 0;
+}
+
 static int rd_msg_layer_config(mp_reader *r, mp_msg_layer_config *out, unsigned depth) {
   (void)depth;
   if (rd_bool(r, &out->hostname)) return -1;
@@ -2628,6 +2686,15 @@ static int rd_message(mp_reader *r, mp_message *out) {
   case MP_MSG_HTTP_ABORT:
     rc = rd_msg_http_abort(r, &out->u.http_abort, 0);
     break;
+  case MP_MSG_HTTP_CONNECTION:
+    rc = rd_msg_http_connection(r, &out->u.http_connection, 0);
+    break;
+  case MP_MSG_HTTP_CONNECTION_CLOSE:
+    rc = rd_msg_http_connection_close(r, &out->u.http_connection_close, 0);
+    break;
+  case MP_MSG_HTTP_UPGRADE_DATA:
+    rc = rd_msg_http_upgrade_data(r, &out->u.http_upgrade_data, 0);
+    break;
   case MP_MSG_LAYER_CONFIG:
     rc = rd_msg_layer_config(r, &out->u.layer_config, 0);
     break;
@@ -2851,6 +2918,15 @@ static int wr_message(mp_writer *w, const mp_message *v) {
   case MP_MSG_HTTP_ABORT:
     rc = wr_msg_http_abort(w, &v->u.http_abort, 0);
     break;
+  case MP_MSG_HTTP_CONNECTION:
+    rc = wr_msg_http_connection(w, &v->u.http_connection, 0);
+    break;
+  case MP_MSG_HTTP_CONNECTION_CLOSE:
+    rc = wr_msg_http_connection_close(w, &v->u.http_connection_close, 0);
+    break;
+  case MP_MSG_HTTP_UPGRADE_DATA:
+    rc = wr_msg_http_upgrade_data(w, &v->u.http_upgrade_data, 0);
+    break;
   case MP_MSG_LAYER_CONFIG:
     rc = wr_msg_layer_config(w, &v->u.layer_config, 0);
     break;
@@ -3006,6 +3082,12 @@ const char *mp_message_name(uint16_t tag) {
     return "HttpResponseEnd";
   case MP_MSG_HTTP_ABORT:
     return "HttpAbort";
+  case MP_MSG_HTTP_CONNECTION:
+    return "HttpConnection";
+  case MP_MSG_HTTP_CONNECTION_CLOSE:
+    return "HttpConnectionClose";
+  case MP_MSG_HTTP_UPGRADE_DATA:
+    return "HttpUpgradeData";
   case MP_MSG_LAYER_CONFIG:
     return "LayerConfig";
   default:

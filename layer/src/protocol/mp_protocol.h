@@ -375,6 +375,9 @@ enum mp_message_tag {
   MP_MSG_HTTP_RESPONSE_BODY = 0x0514,
   MP_MSG_HTTP_RESPONSE_END = 0x0515,
   MP_MSG_HTTP_ABORT = 0x0516,
+  MP_MSG_HTTP_CONNECTION = 0x0517,
+  MP_MSG_HTTP_CONNECTION_CLOSE = 0x0518,
+  MP_MSG_HTTP_UPGRADE_DATA = 0x0519,
   MP_MSG_LAYER_CONFIG = 0x0600,
 };
 
@@ -744,6 +747,24 @@ typedef struct mp_msg_http_abort {
   mp_bytes message;
 } mp_msg_http_abort;
 
+typedef struct mp_msg_http_connection {
+  uint64_t conn_id;
+  uint16_t port;
+  mp_socket_address remote_address;
+  mp_socket_address local_address;
+  uint8_t version;
+} mp_msg_http_connection;
+
+typedef struct mp_msg_http_connection_close {
+  uint64_t conn_id;
+} mp_msg_http_connection_close;
+
+typedef struct mp_msg_http_upgrade_data {
+  uint64_t conn_id;
+  uint64_t request_id;
+  mp_bytes data;
+} mp_msg_http_upgrade_data;
+
 typedef struct mp_msg_layer_config {
   bool hostname;
   bool skip_build_tools;
@@ -836,6 +857,9 @@ typedef struct mp_message {
     mp_msg_http_response_body http_response_body;
     mp_msg_http_response_end http_response_end;
     mp_msg_http_abort http_abort;
+    mp_msg_http_connection http_connection;
+    mp_msg_http_connection_close http_connection_close;
+    mp_msg_http_upgrade_data http_upgrade_data;
     mp_msg_layer_config layer_config;
   } u;
 } mp_message;
