@@ -12,6 +12,7 @@ import {
 } from "../transport/framed-socket.ts";
 import type { Logger } from "../transport/log.ts";
 import type { Dispatcher } from "./dispatcher.ts";
+import type { AgentClient } from "./features/handler.ts";
 import { heartbeatAction, type PeerLiveness } from "./heartbeat.ts";
 import type { TargetContext } from "./target.ts";
 
@@ -28,11 +29,26 @@ export interface SessionDeps {
 export class ClientSession {
   private readonly link: FramedSocket;
   private readonly liveness: PeerLiveness = { handshaken: false, lastHeardMs: Date.now(), pingSentMs: null };
+  private readonly cleanups: (() => void)[] = [];
+  private closed = false;
+  /** What feature handlers see of this client. */
+  private readonly client: AgentClient;
 
   constructor(
     socket: Socket,
     private readonly deps: SessionDeps,
   ) {
+    this.client = {
+      id: deps.id,
+      log: deps.log,
+      send: (message) => {
+        if (!this.closed) this.link.send(message);
+      },
+      onClose: (cleanup) => {
+        if (this.closed) cleanup();
+        else this.cleanups.push(cleanup);
+      },
+    };
     this.link = new FramedSocket(socket, {
       onFrame: (frame) => this.receive(frame),
       onEnd: (end) => this.ended(end),
@@ -87,7 +103,7 @@ export class ClientSession {
   }
 
   private async answer(request: Message, requestId: bigint): Promise<void> {
-    const reply = await this.deps.dispatcher.dispatch(request, this.deps.target);
+    const reply = await this.deps.dispatcher.dispatch(request, this.deps.target, this.client);
     // Request id 0 marks a notification: the client expects no reply.
     if (requestId !== 0n) this.link.send(reply, requestId);
     if (reply.type === "ErrorReply")
@@ -101,6 +117,14 @@ export class ClientSession {
   private ended(end: SocketEnd): void {
     const level = end.kind === "malformed" || end.kind === "error" ? "warn" : "info";
     this.deps.log.log(level, "client disconnected", { client: this.deps.id, cause: describeEnd(end) });
+    this.closed = true;
+    for (const cleanup of this.cleanups.splice(0)) {
+      try {
+        cleanup();
+      } catch (error) {
+        this.deps.log.warn("client cleanup failed", { client: this.deps.id, error: String(error) });
+      }
+    }
     this.deps.onEnd(this);
   }
 }

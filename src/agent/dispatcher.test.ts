@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ErrorKind } from "../protocol/index.ts";
+import { Logger } from "../transport/log.ts";
 import { Dispatcher } from "./dispatcher.ts";
+import type { AgentClient } from "./features/handler.ts";
 import { FEATURES } from "./features/index.ts";
 import type { TargetContext } from "./target.ts";
 
@@ -15,17 +17,29 @@ const target: TargetContext = {
   ]),
 };
 
+const client: AgentClient = {
+  id: 0,
+  log: new Logger({ level: "error", json: true, target: "test", write: () => {} }),
+  send: () => {},
+  onClose: () => {},
+};
+
 describe("Dispatcher", () => {
   it("routes GetEnv to the env feature, which applies the built-in exclusions", async () => {
     const reply = await new Dispatcher(FEATURES).dispatch(
       { type: "GetEnv", include: [], exclude: [] },
       target,
+      client,
     );
     assert.deepEqual(reply, { type: "Env", vars: [{ name: "APP_MODE", value: "cluster" }] });
   });
 
   it("answers a request nobody serves with ENOSYS / notImplemented", async () => {
-    const reply = await new Dispatcher(FEATURES).dispatch({ type: "FileRead", fd: 3n, size: 10 }, target);
+    const reply = await new Dispatcher(FEATURES).dispatch(
+      { type: "FileRead", fd: 3n, size: 10 },
+      target,
+      client,
+    );
     assert.deepEqual(reply, {
       type: "ErrorReply",
       error: {
@@ -44,7 +58,7 @@ describe("Dispatcher", () => {
         },
       },
     ]);
-    const reply = await failing.dispatch({ type: "GetHostname" }, target);
+    const reply = await failing.dispatch({ type: "GetHostname" }, target, client);
     assert.equal(reply.type, "ErrorReply");
     if (reply.type === "ErrorReply") {
       assert.equal(reply.error.errno, 2);
@@ -58,7 +72,7 @@ describe("Dispatcher", () => {
   });
 
   it("falls back to the nodename when the target's root has no /etc/hostname", async () => {
-    const reply = await new Dispatcher(FEATURES).dispatch({ type: "GetHostname" }, target);
+    const reply = await new Dispatcher(FEATURES).dispatch({ type: "GetHostname" }, target, client);
     assert.equal(reply.type, "Hostname");
     if (reply.type === "Hostname") assert.equal(reply.hostname, (await import("node:os")).hostname());
   });

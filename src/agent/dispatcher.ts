@@ -5,7 +5,7 @@
  */
 import { constants } from "node:os";
 import { ErrorKind, type Message, type MessageType } from "../protocol/index.ts";
-import { errorReply, type FeatureHandlers, type Handler } from "./features/handler.ts";
+import { type AgentClient, errorReply, type FeatureHandlers, type Handler } from "./features/handler.ts";
 import type { TargetContext } from "./target.ts";
 
 const ENOSYS = 38;
@@ -26,12 +26,12 @@ export class Dispatcher {
     return this.handlers.has(type);
   }
 
-  async dispatch(request: Message, target: TargetContext): Promise<Message> {
+  async dispatch(request: Message, target: TargetContext, client: AgentClient): Promise<Message> {
     const handler = this.handlers.get(request.type);
     if (!handler)
       return errorReply(ENOSYS, ErrorKind.notImplemented, `${request.type} is not supported by this agent`);
     try {
-      return await handler(request as never, target);
+      return await handler(request as never, target, client);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const errno =

@@ -1,10 +1,25 @@
 /** The shape every agent feature module exports: handlers for the request types it serves. */
 import type { ErrorKind, Message, MessageOf, MessageType } from "../../protocol/index.ts";
+import type { Logger } from "../../transport/log.ts";
 import type { TargetContext } from "../target.ts";
+
+/**
+ * The client a request came from. Features that keep per-client state or push messages on their own
+ * (incoming connections, outgoing data) use it; the rest ignore it.
+ */
+export interface AgentClient {
+  readonly id: number;
+  readonly log: Logger;
+  /** Sends an unsolicited message (request id 0); a no-op once the client is gone. */
+  send(message: Message): void;
+  /** Registers cleanup that runs once, when the client disconnects. */
+  onClose(cleanup: () => void): void;
+}
 
 export type Handler<T extends MessageType> = (
   request: MessageOf<T>,
   target: TargetContext,
+  client: AgentClient,
 ) => Message | Promise<Message>;
 
 export type FeatureHandlers = { readonly [T in MessageType]?: Handler<T> };
