@@ -67,7 +67,11 @@ async function planJob(
       try {
         await batch.createNamespacedJob({ namespace, body: job });
       } catch (error) {
-        throw explainKubeFailure(error, `creating the agent Job in namespace \`${namespace}\``);
+        throw explainKubeFailure(
+          error,
+          `creating the agent Job in namespace \`${namespace}\``,
+          config.getCurrentCluster()?.server,
+        );
       }
     },
     endpoint: { namespace, pod: "", port: params.port },
@@ -236,7 +240,7 @@ export async function createAgent(
     };
   } catch (error) {
     await created?.cleanup().catch(() => {});
-    throw explainKubeFailure(error, "creating the agent");
+    throw explainKubeFailure(error, "creating the agent", config.getCurrentCluster()?.server);
   } finally {
     clearTimeout(timer);
     stopSignals();

@@ -210,6 +210,6 @@ export async function resolveTarget(
         `target ${shown} was not found in namespace \`${namespace}\``,
         `check the name and namespace (\`mirrord ls -n ${namespace}\` lists the targets there)`,
       );
-    throw explainKubeFailure(error, `resolving target ${shown}`);
+    throw explainKubeFailure(error, `resolving target ${shown}`, config.getCurrentCluster()?.server);
   }
 }

@@ -7,7 +7,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_AGENT_IMAGE } from "../../src/config/agent.ts";
-import { type KubeApi, startKubeApi } from "../kube-api/index.ts";
+import { loadKubeConfig } from "../../src/kube/kubeconfig.ts";
+import { startAgentRelay } from "../../src/kube/port-forward.ts";
+import { ProtocolClient } from "../../src/transport/client.ts";
+import { type KubeApi, kubeconfigText, startKubeApi } from "../kube-api/index.ts";
 import { Cluster, type Pod, sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
 import { mirrordBinary, type RunResult, run } from "../support/binary.ts";
 
@@ -96,18 +99,27 @@ function fields(stdout: string): Record<string, string> {
   );
 }
 
-async function mirrordExec(args: string[], config: object = {}): Promise<RunResult> {
+/** A config file with short agent timeouts (so agents leave soon after a run), plus `config`. */
+function configFile(config: object = {}): string {
   const file = join(bin, `config-${Math.random().toString(36).slice(2)}.json`);
   writeFileSync(
     file,
     JSON.stringify({ agent: { communication_timeout: 2, startup_timeout: 30 }, ...config }),
   );
-  return run([mirrordBinary(), "exec", "-f", file, ...args], {
-    env: {
-      ...(process.env as Record<string, string>),
-      KUBECONFIG: kube.kubeconfigPath,
-      MIRRORD_PROGRESS_MODE: "off",
-    },
+  return file;
+}
+
+function kubeEnv(kubeconfig = kube.kubeconfigPath): Record<string, string> {
+  return { ...(process.env as Record<string, string>), KUBECONFIG: kubeconfig, MIRRORD_PROGRESS_MODE: "off" };
+}
+
+async function mirrordExec(
+  args: string[],
+  config: object = {},
+  kubeconfig = kube.kubeconfigPath,
+): Promise<RunResult> {
+  return run([mirrordBinary(), "exec", "-f", configFile(config), ...args], {
+    env: kubeEnv(kubeconfig),
     timeoutMs: 60_000,
   });
 }
@@ -330,6 +342,95 @@ describe.skipIf(unavailable !== undefined)("mirrord exec through Kubernetes", ()
     expect(result.stderr).toContain("the agent image could not be pulled (ErrImagePull)");
     await expectNoAgentLeft();
   }, 30_000);
+
+  test("an agent no node can take fails with the scheduler's reason and leaves no Job", async () => {
+    const started = Date.now();
+    const result = await mirrordExec(["-t", "pod/api-7d9f-x2k", "--", "true"], {
+      agent: { node_selector: { pool: "gpu" }, startup_timeout: 20 },
+    });
+    expect(result.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(result.stderr).toContain("the agent pod cannot be scheduled: 0/1 nodes are available");
+    expect(result.stderr).toContain("agent.node_selector");
+    await expectNoAgentLeft();
+  }, 30_000);
+
+  test("RBAC refusing Job creation names the missing permission and exits 1", async () => {
+    kube.server.deny("create", "jobs");
+    try {
+      const result = await mirrordExec(["-t", "pod/api-7d9f-x2k", "--", "true"]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        'forbidden by the cluster\'s RBAC: jobs.batch is forbidden: User "mirrord-test" cannot create resource "jobs" in API group "batch" in the namespace "default"',
+      );
+      expect(kube.list("jobs")).toEqual([]);
+    } finally {
+      kube.server.allowAll();
+    }
+  }, 30_000);
+
+  test("an unreachable API server is named as the cause within the startup timeout", async () => {
+    const file = join(bin, "unreachable-kubeconfig");
+    writeFileSync(file, kubeconfigText({ url: "https://127.0.0.1:1", caPem: kube.caPem, token: kube.token }));
+    const started = Date.now();
+    const result = await mirrordExec(
+      ["-t", "pod/api-7d9f-x2k", "--", "true"],
+      { agent: { startup_timeout: 10 } },
+      file,
+    );
+    expect(result.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.stderr).toContain("the Kubernetes API server at https://127.0.0.1:1 is unreachable");
+  }, 30_000);
+
+  test("a peer without the session secret cannot use the agent exec created", async () => {
+    const child = Bun.spawn(
+      [mirrordBinary(), "exec", "-f", configFile({ internal_proxy: { idle_timeout: 1 } })].concat([
+        "-t",
+        "pod/api-7d9f-x2k",
+        "--",
+        "sleep",
+        "20",
+      ]),
+      { env: kubeEnv(), stdout: "ignore", stderr: "ignore" },
+    );
+    try {
+      // exec lifts the Job's startup deadline once the agent is ready.
+      const readyJob = () => kube.list("jobs").find((j) => j.spec.activeDeadlineSeconds === undefined);
+      for (let i = 0; i < 400 && !readyJob(); i++) await Bun.sleep(50);
+      const container = readyJob()?.spec.template.spec.containers[0];
+      const agentPod = kube.list("pods").find((p) => p.metadata.labels?.app === "mirrord");
+      const relay = await startAgentRelay(loadKubeConfig({ kubeconfig: kube.kubeconfigPath }, {}), {
+        namespace: "default",
+        pod: agentPod?.metadata.name as string,
+        port: Number(container?.args[1]),
+      });
+      try {
+        const peer = (secret: Uint8Array | null) =>
+          ProtocolClient.connect({
+            address: relay.address,
+            role: "cli",
+            clientName: "peer",
+            secret,
+            timeoutMs: 10_000,
+          });
+        await expect(peer(null)).rejects.toThrow(/badSecret/);
+        await expect(peer(new Uint8Array(32).fill(7))).rejects.toThrow(/badSecret/);
+        // The same path with the secret from the pod spec is let in: the refusals above were the secret's.
+        const secretHex = container?.env.find(
+          (e: { name: string }) => e.name === "MIRRORD_AGENT_SECRET",
+        ).value;
+        const holder = await peer(Buffer.from(secretHex, "hex"));
+        holder.close();
+      } finally {
+        relay.close();
+      }
+    } finally {
+      child.kill("SIGKILL");
+      await child.exited;
+    }
+    await expectNoAgentLeft();
+  }, 60_000);
 
   // Last: Kubernetes cannot remove an ephemeral container, so the target pod keeps a finished one.
   test("agent.ephemeral runs the agent inside the target pod and the program sees its env and hostname", async () => {
