@@ -71,6 +71,8 @@ export class Kubelet implements PodBackend {
   /** How long a successful image pull takes; tests raise it to hold an agent in its startup. */
   pullDelayMs = 0;
   private stopWatching: (() => void)[] = [];
+  /** Set by `stop`: work still in flight (an image pull, a pod start) ends quietly. */
+  private stopped = false;
 
   constructor(private readonly options: KubeletOptions) {
     this.cgroup = `/sys/fs/cgroup/pids/kube-api-${process.pid}-${random(4)}`;
@@ -92,6 +94,7 @@ export class Kubelet implements PodBackend {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const unwatch of this.stopWatching) unwatch();
     for (const timer of this.timers) clearTimeout(timer);
     await Promise.all([...this.running.values()].map(({ process }) => process.stop(1_000)));
@@ -112,10 +115,16 @@ export class Kubelet implements PodBackend {
     return [...new Bun.Glob("*/cgroup.procs").scanSync(this.cgroup)].map((p) => join(this.cgroup, p, ".."));
   }
 
+  /** Runs `action` now; its failure (sync or async) is logged, or dropped once the kubelet stopped. */
   private safely(action: () => Promise<void> | void): void {
-    Promise.resolve()
-      .then(action)
-      .catch((error) => console.error(`kube-api kubelet: ${(error as Error).stack}`));
+    const report = (error: unknown) => {
+      if (!this.stopped) console.error(`kube-api kubelet: ${(error as Error).stack}`);
+    };
+    try {
+      Promise.resolve(action()).catch(report);
+    } catch (error) {
+      report(error);
+    }
   }
 
   private later(ms: number, action: () => Promise<void> | void): void {
@@ -375,11 +384,12 @@ export class Kubelet implements PodBackend {
       return;
     }
     if (type === "ADDED" && pod.metadata.labels?.["job-name"]) {
-      void this.runJobPod(pod);
+      this.safely(() => this.runJobPod(pod));
       return;
     }
     for (const container of pod.spec?.ephemeralContainers ?? [])
-      if (!this.starting.has(`${key}/${container.name}`)) this.runEphemeral(pod, container);
+      if (!this.starting.has(`${key}/${container.name}`))
+        this.safely(() => this.runEphemeral(pod, container));
   }
 
   private unschedulableReason(pod: KubeObject): string | undefined {
@@ -431,7 +441,7 @@ export class Kubelet implements PodBackend {
       "Scheduled",
       `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${NODE_NAME}`,
     );
-    if (!(await this.pulled(pod, container, "containerStatuses"))) return;
+    if (!(await this.pulled(pod, container, "containerStatuses")) || this.stopped) return;
     const holder = await this.options.cluster.addPod({
       name: `agentpod${++this.holders}`,
       hostname: pod.metadata.name.slice(0, 63),
@@ -583,7 +593,7 @@ export class Kubelet implements PodBackend {
     const sim = this.simPods.get(key);
     if (!sim) return;
     this.starting.add(`${key}/${container.name}`);
-    if (!(await this.pulled(pod, container, "ephemeralContainerStatuses"))) return;
+    if (!(await this.pulled(pod, container, "ephemeralContainerStatuses")) || this.stopped) return;
     const process = this.spawnAgent(
       container,
       (argv, env) =>
