@@ -464,6 +464,12 @@ const vectors: [string, bigint, Message][] = [
       fsNotFound: ["^/secret"],
       fsMapping: [{ pattern: "^/home/(\\w+)/app", replacement: "/srv/$1" }],
       fsReadBuffer: 128000,
+      incomingMode: 2,
+      incomingPortMapping: [{ from: 8080, to: 80 }],
+      incomingListenPorts: [{ from: 80, to: 65535 }],
+      incomingPorts: [80, 443],
+      incomingIgnorePorts: [],
+      incomingIgnoreLocalhost: true,
     },
   ],
   [
@@ -494,6 +500,7 @@ const vectors: [string, bigint, Message][] = [
   ],
   ["http-connection-close", 0n, { type: "HttpConnectionClose", connId: 9n }],
   ["http-upgrade-data", 0n, { type: "HttpUpgradeData", connId: 9n, requestId: 2n, data: pattern(40) }],
+  ["incoming-unreachable", 0n, { type: "IncomingUnreachable", connId: U64_MAX }],
 ];
 
 const dir = join(import.meta.dir, "../test/vectors/protocol");

@@ -162,6 +162,7 @@ static void dump_http_filter(FILE *f, const mp_http_filter *v);
 static void dump_http_header(FILE *f, const mp_http_header *v);
 static void dump_address_filter_entry(FILE *f, const mp_address_filter_entry *v);
 static void dump_fs_mapping(FILE *f, const mp_fs_mapping *v);
+static void dump_port_pair(FILE *f, const mp_port_pair *v);
 
 static void dump_response_error(FILE *f, const mp_response_error *v) {
   fputc('{', f);
@@ -447,6 +448,15 @@ static void dump_fs_mapping(FILE *f, const mp_fs_mapping *v) {
   dump_string(f, &v->pattern);
   fputs(",\"replacement\":", f);
   dump_string(f, &v->replacement);
+  fputc('}', f);
+}
+
+static void dump_port_pair(FILE *f, const mp_port_pair *v) {
+  fputc('{', f);
+  fputs("\"from\":", f);
+  fprintf(f, "%" PRIu32, (uint32_t)v->from);
+  fputs(",\"to\":", f);
+  fprintf(f, "%" PRIu32, (uint32_t)v->to);
   fputc('}', f);
 }
 
@@ -1101,6 +1111,11 @@ void mp_dump_frame(FILE *f, const mp_message *msg) {
     fputs(",\"data\":", f);
     dump_hex(f, msg->u.http_upgrade_data.data.ptr, msg->u.http_upgrade_data.data.len);
     break;
+  case MP_MSG_INCOMING_UNREACHABLE:
+    fputs("\"type\":\"IncomingUnreachable\"", f);
+    fputs(",\"connId\":", f);
+    fprintf(f, "\"%" PRIu64 "\"", msg->u.incoming_unreachable.conn_id);
+    break;
   case MP_MSG_LAYER_CONFIG:
     fputs("\"type\":\"LayerConfig\"", f);
     fputs(",\"hostname\":", f);
@@ -1194,6 +1209,42 @@ void mp_dump_frame(FILE *f, const mp_message *msg) {
     fputc(']', f);
     fputs(",\"fsReadBuffer\":", f);
     fprintf(f, "%" PRIu32, (uint32_t)msg->u.layer_config.fs_read_buffer);
+    fputs(",\"incomingMode\":", f);
+    fprintf(f, "%" PRIu32, (uint32_t)msg->u.layer_config.incoming_mode);
+    fputs(",\"incomingPortMapping\":", f);
+    fputc('[', f);
+    for (uint32_t i = 0; i < msg->u.layer_config.incoming_port_mapping.count; i++) {
+      if (i > 0) fputc(',', f);
+      dump_port_pair(f, &msg->u.layer_config.incoming_port_mapping.items[i]);
+    }
+    fputc(']', f);
+    fputs(",\"incomingListenPorts\":", f);
+    fputc('[', f);
+    for (uint32_t i = 0; i < msg->u.layer_config.incoming_listen_ports.count; i++) {
+      if (i > 0) fputc(',', f);
+      dump_port_pair(f, &msg->u.layer_config.incoming_listen_ports.items[i]);
+    }
+    fputc(']', f);
+    fputs(",\"incomingPorts\":", f);
+    if (msg->u.layer_config.has_incoming_ports) {
+      fputc('[', f);
+      for (uint32_t i = 0; i < msg->u.layer_config.incoming_ports.count; i++) {
+        if (i > 0) fputc(',', f);
+        fprintf(f, "%" PRIu32, (uint32_t)msg->u.layer_config.incoming_ports.items[i]);
+      }
+      fputc(']', f);
+    } else {
+      fputs("null", f);
+    }
+    fputs(",\"incomingIgnorePorts\":", f);
+    fputc('[', f);
+    for (uint32_t i = 0; i < msg->u.layer_config.incoming_ignore_ports.count; i++) {
+      if (i > 0) fputc(',', f);
+      fprintf(f, "%" PRIu32, (uint32_t)msg->u.layer_config.incoming_ignore_ports.items[i]);
+    }
+    fputc(']', f);
+    fputs(",\"incomingIgnoreLocalhost\":", f);
+    fputs(msg->u.layer_config.incoming_ignore_localhost ? "true" : "false", f);
     break;
   default:
     fputs("\"type\":null", f);

@@ -30,6 +30,7 @@ export function layerConfigOf(config: ResolvedConfig): MessageOf<"LayerConfig"> 
     envUnset: env.unset ?? [],
     ...dnsSettings(config.feature.network.dns),
     ...fsSettings(config.feature.fs),
+    ...incomingSettings(config.feature.network.incoming),
   };
 }
 
@@ -46,6 +47,21 @@ function fsSettings(fs: ResolvedConfig["feature"]["fs"]) {
     fsNotFound: fs.not_found ?? [],
     fsMapping: Object.entries(fs.mapping ?? {}).map(([pattern, replacement]) => ({ pattern, replacement })),
     fsReadBuffer: Math.min(Number(fs.readonly_file_buffer), MAX_READ_BUFFER),
+  };
+}
+
+const INCOMING_MODE_CODES = { off: 0, mirror: 1, steal: 2 } as const;
+
+function incomingSettings(incoming: ResolvedConfig["feature"]["network"]["incoming"]) {
+  const pairs = (list: readonly (readonly [number, number])[] | undefined) =>
+    (list ?? []).map(([from, to]) => ({ from, to }));
+  return {
+    incomingMode: INCOMING_MODE_CODES[incoming.mode],
+    incomingPortMapping: pairs(incoming.port_mapping),
+    incomingListenPorts: pairs(incoming.listen_ports),
+    incomingPorts: incoming.ports ?? null,
+    incomingIgnorePorts: incoming.ignore_ports ?? [],
+    incomingIgnoreLocalhost: incoming.ignore_localhost,
   };
 }
 

@@ -126,6 +126,9 @@ const AddressFilterEntry = union("AddressFilterEntry", {
   port: [4, { port: u16 }],
 });
 
+/** One `[from, to]` pair of `port_mapping` (local → remote) or `listen_ports` (requested → bound locally). */
+const PortPair = struct("PortPair", { from: u16, to: u16 });
+
 export const namedTypes: readonly NamedType[] = [
   Role,
   RejectReason,
@@ -147,6 +150,7 @@ export const namedTypes: readonly NamedType[] = [
   HttpHeader,
   AddressFilterEntry,
   FsMapping,
+  PortPair,
 ];
 
 const fd = u64;
@@ -314,6 +318,9 @@ export const messages: readonly MessageDef[] = [
   message("HttpConnectionClose", 0x0518, "server", { connId }),
   // Bytes of a connection upgraded by a 101 answer to `requestId`; empty data = the sender shut down writing.
   message("HttpUpgradeData", 0x0519, "both", { connId, requestId: u64, data: bytes }),
+  // The subscriber has no local listener for this connection any more (its program stopped): the agent
+  // hands it to the target's own app, replaying the bytes it already sent.
+  message("IncomingUnreachable", 0x051a, "client", { connId }),
 
   // Handed from `mirrord exec` to the layer it injects (base64 in MIRRORD_LAYER_CONFIG), never sent
   // over a socket: both ends come from the same build, so its fields may change between builds.
@@ -343,5 +350,12 @@ export const messages: readonly MessageDef[] = [
     fsMapping: list(ref(FsMapping)),
     /** `feature.fs.readonly_file_buffer`: bytes the layer reads ahead on a remote file (0 = off). */
     fsReadBuffer: u32,
+    /** `feature.network.incoming`: mode 0 off, 1 mirror, 2 steal; `ports` absent = every port. */
+    incomingMode: u8,
+    incomingPortMapping: list(ref(PortPair)),
+    incomingListenPorts: list(ref(PortPair)),
+    incomingPorts: optional(list(u16)),
+    incomingIgnorePorts: list(u16),
+    incomingIgnoreLocalhost: bool,
   }),
 ];

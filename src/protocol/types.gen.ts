@@ -90,6 +90,10 @@ export interface FsMapping {
   pattern: string;
   replacement: string;
 }
+export interface PortPair {
+  from: number;
+  to: number;
+}
 
 export interface HelloMessage {
   type: "Hello";
@@ -475,6 +479,10 @@ export interface HttpUpgradeDataMessage {
   requestId: bigint;
   data: Uint8Array;
 }
+export interface IncomingUnreachableMessage {
+  type: "IncomingUnreachable";
+  connId: bigint;
+}
 export interface LayerConfigMessage {
   type: "LayerConfig";
   hostname: boolean;
@@ -495,6 +503,12 @@ export interface LayerConfigMessage {
   fsNotFound: string[];
   fsMapping: FsMapping[];
   fsReadBuffer: number;
+  incomingMode: number;
+  incomingPortMapping: PortPair[];
+  incomingListenPorts: PortPair[];
+  incomingPorts: number[] | null;
+  incomingIgnorePorts: number[];
+  incomingIgnoreLocalhost: boolean;
 }
 
 export type Message =
@@ -573,6 +587,7 @@ export type Message =
   | HttpConnectionMessage
   | HttpConnectionCloseMessage
   | HttpUpgradeDataMessage
+  | IncomingUnreachableMessage
   | LayerConfigMessage;
 
 export type MessageType = Message["type"];

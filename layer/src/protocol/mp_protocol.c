@@ -423,6 +423,8 @@ static int rd_address_filter_entry(mp_reader *r, mp_address_filter_entry *out, u
 static int wr_address_filter_entry(mp_writer *w, const mp_address_filter_entry *v, unsigned depth);
 static int rd_fs_mapping(mp_reader *r, mp_fs_mapping *out, unsigned depth);
 static int wr_fs_mapping(mp_writer *w, const mp_fs_mapping *v, unsigned depth);
+static int rd_port_pair(mp_reader *r, mp_port_pair *out, unsigned depth);
+static int wr_port_pair(mp_writer *w, const mp_port_pair *v, unsigned depth);
 
 static int rd_response_error(mp_reader *r, mp_response_error *out, unsigned depth) {
   (void)depth;
@@ -883,6 +885,20 @@ static int wr_fs_mapping(mp_writer *w, const mp_fs_mapping *v, unsigned depth) {
   (void)depth;
   if (wr_string(w, &v->pattern)) return -1;
   if (wr_string(w, &v->replacement)) return -1;
+  return 0;
+}
+
+static int rd_port_pair(mp_reader *r, mp_port_pair *out, unsigned depth) {
+  (void)depth;
+  if (rd_u16(r, &out->from)) return -1;
+  if (rd_u16(r, &out->to)) return -1;
+  return 0;
+}
+
+static int wr_port_pair(mp_writer *w, const mp_port_pair *v, unsigned depth) {
+  (void)depth;
+  if (wr_u16(w, v->from)) return -1;
+  if (wr_u16(w, v->to)) return -1;
   return 0;
 }
 
@@ -2279,6 +2295,18 @@ static int wr_msg_http_upgrade_data(mp_writer *w, const mp_msg_http_upgrade_data
   return 0;
 }
 
+static int rd_msg_incoming_unreachable(mp_reader *r, mp_msg_incoming_unreachable *out, unsigned depth) {
+  (void)depth;
+  if (rd_u64(r, &out->conn_id)) return -1;
+  return 0;
+}
+
+static int wr_msg_incoming_unreachable(mp_writer *w, const mp_msg_incoming_unreachable *v, unsigned depth) {
+  (void)depth;
+  if (wr_u64(w, v->conn_id)) return -1;
+  return 0;
+}
+
 static int rd_msg_layer_config(mp_reader *r, mp_msg_layer_config *out, unsigned depth) {
   (void)depth;
   if (rd_bool(r, &out->hostname)) return -1;
@@ -2400,6 +2428,57 @@ static int rd_msg_layer_config(mp_reader *r, mp_msg_layer_config *out, unsigned 
     }
   }
   if (rd_u32(r, &out->fs_read_buffer)) return -1;
+  if (rd_u8(r, &out->incoming_mode)) return -1;
+  {
+    uint32_t n;
+    if (rd_length(r, 4u, &n)) return -1;
+    out->incoming_port_mapping.count = n;
+    out->incoming_port_mapping.items = NULL;
+    if (n > 0 && !(out->incoming_port_mapping.items = (mp_port_pair *)rd_alloc(r, n, sizeof(mp_port_pair)))) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+      if (depth >= MP_MAX_NESTING_DEPTH) return rd_fail(r, MP_ERR_TOO_DEEP, r->pos);
+      if (rd_port_pair(r, &out->incoming_port_mapping.items[i], depth + 1)) return -1;
+    }
+  }
+  {
+    uint32_t n;
+    if (rd_length(r, 4u, &n)) return -1;
+    out->incoming_listen_ports.count = n;
+    out->incoming_listen_ports.items = NULL;
+    if (n > 0 && !(out->incoming_listen_ports.items = (mp_port_pair *)rd_alloc(r, n, sizeof(mp_port_pair)))) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+      if (depth >= MP_MAX_NESTING_DEPTH) return rd_fail(r, MP_ERR_TOO_DEEP, r->pos);
+      if (rd_port_pair(r, &out->incoming_listen_ports.items[i], depth + 1)) return -1;
+    }
+  }
+  {
+    bool present;
+    if (rd_present(r, &present)) return -1;
+    out->has_incoming_ports = present;
+    if (present) {
+      {
+        uint32_t n;
+        if (rd_length(r, 2u, &n)) return -1;
+        out->incoming_ports.count = n;
+        out->incoming_ports.items = NULL;
+        if (n > 0 && !(out->incoming_ports.items = (uint16_t *)rd_alloc(r, n, sizeof(uint16_t)))) return -1;
+        for (uint32_t i = 0; i < n; i++) {
+          if (rd_u16(r, &out->incoming_ports.items[i])) return -1;
+        }
+      }
+    }
+  }
+  {
+    uint32_t n;
+    if (rd_length(r, 2u, &n)) return -1;
+    out->incoming_ignore_ports.count = n;
+    out->incoming_ignore_ports.items = NULL;
+    if (n > 0 && !(out->incoming_ignore_ports.items = (uint16_t *)rd_alloc(r, n, sizeof(uint16_t)))) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+      if (rd_u16(r, &out->incoming_ignore_ports.items[i])) return -1;
+    }
+  }
+  if (rd_bool(r, &out->incoming_ignore_localhost)) return -1;
   return 0;
 }
 
@@ -2469,6 +2548,33 @@ static int wr_msg_layer_config(mp_writer *w, const mp_msg_layer_config *v, unsig
     if (wr_fs_mapping(w, &v->fs_mapping.items[i], depth + 1)) return -1;
   }
   if (wr_u32(w, v->fs_read_buffer)) return -1;
+  if (wr_u8(w, v->incoming_mode)) return -1;
+  if (v->incoming_port_mapping.count > 0 && !v->incoming_port_mapping.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u32(w, v->incoming_port_mapping.count)) return -1;
+  for (uint32_t i = 0; i < v->incoming_port_mapping.count; i++) {
+    if (depth >= MP_MAX_NESTING_DEPTH) return wr_fail(w, MP_ERR_TOO_DEEP);
+    if (wr_port_pair(w, &v->incoming_port_mapping.items[i], depth + 1)) return -1;
+  }
+  if (v->incoming_listen_ports.count > 0 && !v->incoming_listen_ports.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u32(w, v->incoming_listen_ports.count)) return -1;
+  for (uint32_t i = 0; i < v->incoming_listen_ports.count; i++) {
+    if (depth >= MP_MAX_NESTING_DEPTH) return wr_fail(w, MP_ERR_TOO_DEEP);
+    if (wr_port_pair(w, &v->incoming_listen_ports.items[i], depth + 1)) return -1;
+  }
+  if (wr_u8(w, v->has_incoming_ports ? 1u : 0u)) return -1;
+  if (v->has_incoming_ports) {
+    if (v->incoming_ports.count > 0 && !v->incoming_ports.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+    if (wr_u32(w, v->incoming_ports.count)) return -1;
+    for (uint32_t i = 0; i < v->incoming_ports.count; i++) {
+      if (wr_u16(w, v->incoming_ports.items[i])) return -1;
+    }
+  }
+  if (v->incoming_ignore_ports.count > 0 && !v->incoming_ignore_ports.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u32(w, v->incoming_ignore_ports.count)) return -1;
+  for (uint32_t i = 0; i < v->incoming_ignore_ports.count; i++) {
+    if (wr_u16(w, v->incoming_ignore_ports.items[i])) return -1;
+  }
+  if (wr_u8(w, v->incoming_ignore_localhost ? 1u : 0u)) return -1;
   return 0;
 }
 
@@ -2694,6 +2800,9 @@ static int rd_message(mp_reader *r, mp_message *out) {
     break;
   case MP_MSG_HTTP_UPGRADE_DATA:
     rc = rd_msg_http_upgrade_data(r, &out->u.http_upgrade_data, 0);
+    break;
+  case MP_MSG_INCOMING_UNREACHABLE:
+    rc = rd_msg_incoming_unreachable(r, &out->u.incoming_unreachable, 0);
     break;
   case MP_MSG_LAYER_CONFIG:
     rc = rd_msg_layer_config(r, &out->u.layer_config, 0);
@@ -2927,6 +3036,9 @@ static int wr_message(mp_writer *w, const mp_message *v) {
   case MP_MSG_HTTP_UPGRADE_DATA:
     rc = wr_msg_http_upgrade_data(w, &v->u.http_upgrade_data, 0);
     break;
+  case MP_MSG_INCOMING_UNREACHABLE:
+    rc = wr_msg_incoming_unreachable(w, &v->u.incoming_unreachable, 0);
+    break;
   case MP_MSG_LAYER_CONFIG:
     rc = wr_msg_layer_config(w, &v->u.layer_config, 0);
     break;
@@ -3088,6 +3200,8 @@ const char *mp_message_name(uint16_t tag) {
     return "HttpConnectionClose";
   case MP_MSG_HTTP_UPGRADE_DATA:
     return "HttpUpgradeData";
+  case MP_MSG_INCOMING_UNREACHABLE:
+    return "IncomingUnreachable";
   case MP_MSG_LAYER_CONFIG:
     return "LayerConfig";
   default:
@@ -3104,6 +3218,8 @@ size_t mp_arena_bound(size_t frame_size) {
   per_byte = max_size(per_byte, (sizeof(mp_http_header) + 7u) / 8u);
   per_byte = max_size(per_byte, (sizeof(mp_address_filter_entry) + 0u) / 1u);
   per_byte = max_size(per_byte, (sizeof(mp_fs_mapping) + 7u) / 8u);
+  per_byte = max_size(per_byte, (sizeof(mp_port_pair) + 3u) / 4u);
+  per_byte = max_size(per_byte, (sizeof(uint16_t) + 1u) / 2u);
   per_byte = max_size(per_byte, (sizeof(mp_http_filter) + 0u) / 1u);
   return frame_size * per_byte + (frame_size / 4u + 1u) * (MP_ARENA_ALIGN - 1u);
 }

@@ -145,6 +145,7 @@ typedef struct mp_http_filter mp_http_filter;
 typedef struct mp_http_header mp_http_header;
 typedef struct mp_address_filter_entry mp_address_filter_entry;
 typedef struct mp_fs_mapping mp_fs_mapping;
+typedef struct mp_port_pair mp_port_pair;
 
 struct mp_response_error {
   int32_t errno_;
@@ -302,6 +303,11 @@ struct mp_fs_mapping {
   mp_bytes replacement;
 };
 
+struct mp_port_pair {
+  uint16_t from;
+  uint16_t to;
+};
+
 enum mp_message_tag {
   MP_MSG_HELLO = 0x0001,
   MP_MSG_HELLO_OK = 0x0002,
@@ -378,6 +384,7 @@ enum mp_message_tag {
   MP_MSG_HTTP_CONNECTION = 0x0517,
   MP_MSG_HTTP_CONNECTION_CLOSE = 0x0518,
   MP_MSG_HTTP_UPGRADE_DATA = 0x0519,
+  MP_MSG_INCOMING_UNREACHABLE = 0x051a,
   MP_MSG_LAYER_CONFIG = 0x0600,
 };
 
@@ -765,6 +772,10 @@ typedef struct mp_msg_http_upgrade_data {
   mp_bytes data;
 } mp_msg_http_upgrade_data;
 
+typedef struct mp_msg_incoming_unreachable {
+  uint64_t conn_id;
+} mp_msg_incoming_unreachable;
+
 typedef struct mp_msg_layer_config {
   bool hostname;
   bool skip_build_tools;
@@ -784,6 +795,13 @@ typedef struct mp_msg_layer_config {
   struct { uint32_t count; mp_bytes *items; } fs_not_found;
   struct { uint32_t count; mp_fs_mapping *items; } fs_mapping;
   uint32_t fs_read_buffer;
+  uint8_t incoming_mode;
+  struct { uint32_t count; mp_port_pair *items; } incoming_port_mapping;
+  struct { uint32_t count; mp_port_pair *items; } incoming_listen_ports;
+  bool has_incoming_ports;
+  struct { uint32_t count; uint16_t *items; } incoming_ports;
+  struct { uint32_t count; uint16_t *items; } incoming_ignore_ports;
+  bool incoming_ignore_localhost;
 } mp_msg_layer_config;
 
 typedef struct mp_message {
@@ -860,6 +878,7 @@ typedef struct mp_message {
     mp_msg_http_connection http_connection;
     mp_msg_http_connection_close http_connection_close;
     mp_msg_http_upgrade_data http_upgrade_data;
+    mp_msg_incoming_unreachable incoming_unreachable;
     mp_msg_layer_config layer_config;
   } u;
 } mp_message;
