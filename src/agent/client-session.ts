@@ -31,6 +31,8 @@ export class ClientSession {
   private readonly liveness: PeerLiveness = { handshaken: false, lastHeardMs: Date.now(), pingSentMs: null };
   private readonly cleanups: (() => void)[] = [];
   private closed = false;
+  /** Outstanding `holdInput` calls: the client's requests are not read while any is held. */
+  private inputHolds = 0;
   /** What feature handlers see of this client. */
   private readonly client: AgentClient;
 
@@ -43,6 +45,14 @@ export class ClientSession {
       log: deps.log,
       send: (message) => {
         if (!this.closed) this.link.send(message);
+      },
+      backlog: () => this.link.backlog,
+      whenDrained: (callback) => this.link.whenDrained(callback),
+      holdInput: () => {
+        if (this.inputHolds++ === 0) this.link.pauseInput();
+      },
+      releaseInput: () => {
+        if (this.inputHolds > 0 && --this.inputHolds === 0) this.link.resumeInput();
       },
       onClose: (cleanup) => {
         if (this.closed) cleanup();

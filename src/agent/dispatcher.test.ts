@@ -21,6 +21,10 @@ const client: AgentClient = {
   id: 0,
   log: new Logger({ level: "error", json: true, target: "test", write: () => {} }),
   send: () => {},
+  backlog: () => 0,
+  whenDrained: (callback) => callback(),
+  holdInput: () => {},
+  releaseInput: () => {},
   onClose: () => {},
 };
 
@@ -35,7 +39,7 @@ describe("Dispatcher", () => {
   });
 
   it("answers a request nobody serves with ENOSYS / notImplemented", async () => {
-    const reply = await new Dispatcher(FEATURES).dispatch(
+    const reply = await new Dispatcher([]).dispatch(
       { type: "FileRead", fd: 3n, size: 10 },
       target,
       client,

@@ -25,4 +25,5 @@ export {
 } from "./handshake.ts";
 export { ipAddressFromText, ipAddressToText } from "./ip-address.ts";
 export { frameFromJson, frameToJson, type Json } from "./json.ts";
+export { ipEndpoint, socketAddressFromIp, socketAddressToText } from "./socket-address.ts";
 export type * from "./types.gen.ts";

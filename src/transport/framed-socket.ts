@@ -32,6 +32,7 @@ export function describeEnd(end: SocketEnd): string {
 export class FramedSocket {
   private readonly decoder = new FrameDecoder();
   private ended = false;
+  private drainWaiters: (() => void)[] = [];
 
   constructor(
     private readonly socket: Socket,
@@ -42,6 +43,7 @@ export class FramedSocket {
     socket.on("end", () => this.finish(this.endOfStream()));
     socket.on("error", (error) => this.finish({ kind: "error", error }));
     socket.on("close", () => this.finish({ kind: "closed" }));
+    socket.on("drain", () => this.drained());
   }
 
   get isOpen(): boolean {
@@ -50,6 +52,26 @@ export class FramedSocket {
 
   get remoteAddress(): string {
     return `${this.socket.remoteAddress ?? "?"}:${this.socket.remotePort ?? "?"}`;
+  }
+
+  /** Bytes written but not yet taken by the kernel: producers stop above their own bound. */
+  get backlog(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Runs `callback` once the backlog has been flushed (or at once when there is none). */
+  whenDrained(callback: () => void): void {
+    if (this.ended || this.socket.writableLength === 0) queueMicrotask(callback);
+    else this.drainWaiters.push(callback);
+  }
+
+  /** Stops (and restarts) reading from the peer, which the kernel turns into TCP back-pressure. */
+  pauseInput(): void {
+    this.socket.pause();
+  }
+
+  resumeInput(): void {
+    this.socket.resume();
   }
 
   send(message: Message, requestId = 0n): void {
@@ -62,6 +84,12 @@ export class FramedSocket {
     if (this.ended) return;
     if (options.notifyPeer ?? true) this.send({ type: "Close", reason });
     this.finish({ kind: "local", reason });
+  }
+
+  private drained(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const waiter of waiters) waiter();
   }
 
   private receive(chunk: Buffer): void {
@@ -90,6 +118,7 @@ export class FramedSocket {
     if (this.ended) return;
     this.ended = true;
     this.socket.end();
+    this.drained();
     // A peer that never reads must not keep the socket (and this process) alive.
     setTimeout(() => this.socket.destroy(), 1_000).unref();
     this.handlers.onEnd(end);

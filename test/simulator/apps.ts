@@ -12,4 +12,8 @@ export const sampleApps = {
   httpEcho: (port: number): string[] => python("http_echo.py", String(port)),
   /** TCP server echoing bytes back. */
   tcpEcho: (port: number): string[] => python("tcp_echo.py", String(port)),
+  /** UDP server answering each datagram to its sender with "echo:" + the datagram. */
+  udpEcho: (port: number): string[] => python("udp_echo.py", String(port)),
+  /** Unix stream server at `path` echoing bytes back. */
+  unixEcho: (path: string): string[] => python("unix_echo.py", path),
 };

@@ -12,6 +12,14 @@ export interface AgentClient {
   readonly log: Logger;
   /** Sends an unsolicited message (request id 0); a no-op once the client is gone. */
   send(message: Message): void;
+  /** Bytes sent to this client that its connection has not flushed yet. */
+  backlog(): number;
+  /** Runs `callback` once the backlog is flushed: a producer paused for this client resumes there. */
+  whenDrained(callback: () => void): void;
+  /** Stops reading this client's requests until every hold is released (a slow destination of its
+   * data pushes back on the client instead of filling the agent's memory). */
+  holdInput(): void;
+  releaseInput(): void;
   /** Registers cleanup that runs once, when the client disconnects. */
   onClose(cleanup: () => void): void;
 }
