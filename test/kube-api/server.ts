@@ -101,6 +101,8 @@ export class KubeApiServer {
   readonly requests: string[] = [];
   /** Bodies of every POST/PUT/PATCH exactly as received, for tests that assert created objects. */
   readonly received: { method: string; path: string; body: unknown }[] = [];
+  /** Caps every list page (as a server may), so tests see `continue` tokens without 500 objects. */
+  maxPageSize: number | undefined;
 
   constructor(private readonly options: ApiServerOptions) {}
 
@@ -267,12 +269,20 @@ export class KubeApiServer {
     };
   }
 
+  /** `limit` / `continue` chunking; the token is the offset into the (stable, insertion-ordered) list. */
   private list(found: Route, url: URL): Response {
+    const all = this.store.list(found.resource.plural, this.query(found, url));
+    const limits = [Number(url.searchParams.get("limit") ?? 0), this.maxPageSize ?? 0].filter((n) => n > 0);
+    const from = Number(url.searchParams.get("continue") ?? 0);
+    const to = limits.length > 0 ? from + Math.min(...limits) : all.length;
     return Response.json({
       apiVersion: found.resource.apiVersion,
       kind: `${found.resource.kind}List`,
-      metadata: { resourceVersion: this.store.resourceVersion },
-      items: this.store.list(found.resource.plural, this.query(found, url)),
+      metadata: {
+        resourceVersion: this.store.resourceVersion,
+        ...(to < all.length ? { continue: String(to) } : {}),
+      },
+      items: all.slice(from, to),
     });
   }
 
