@@ -470,6 +470,18 @@ const vectors: [string, bigint, Message][] = [
       incomingPorts: [80, 443],
       incomingIgnorePorts: [],
       incomingIgnoreLocalhost: true,
+      outgoingTcp: true,
+      outgoingUdp: false,
+      outgoingIgnoreLocalhost: true,
+      outgoingFilterSide: 1,
+      outgoingFilter: [
+        { protocol: 1, entry: { kind: "name", name: "svc.default.svc.cluster.local", port: 80 } },
+        {
+          protocol: 0,
+          entry: { kind: "subnet", ip: { kind: "v4", octets: ip4(10, 244, 0, 0) }, prefix: 16, port: 0 },
+        },
+      ],
+      outgoingUnixStreams: ["^/run/.+\\.sock$"],
     },
   ],
   [

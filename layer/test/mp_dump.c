@@ -163,6 +163,7 @@ static void dump_http_header(FILE *f, const mp_http_header *v);
 static void dump_address_filter_entry(FILE *f, const mp_address_filter_entry *v);
 static void dump_fs_mapping(FILE *f, const mp_fs_mapping *v);
 static void dump_port_pair(FILE *f, const mp_port_pair *v);
+static void dump_outgoing_filter_entry(FILE *f, const mp_outgoing_filter_entry *v);
 
 static void dump_response_error(FILE *f, const mp_response_error *v) {
   fputc('{', f);
@@ -457,6 +458,15 @@ static void dump_port_pair(FILE *f, const mp_port_pair *v) {
   fprintf(f, "%" PRIu32, (uint32_t)v->from);
   fputs(",\"to\":", f);
   fprintf(f, "%" PRIu32, (uint32_t)v->to);
+  fputc('}', f);
+}
+
+static void dump_outgoing_filter_entry(FILE *f, const mp_outgoing_filter_entry *v) {
+  fputc('{', f);
+  fputs("\"protocol\":", f);
+  fprintf(f, "%" PRIu32, (uint32_t)v->protocol);
+  fputs(",\"entry\":", f);
+  dump_address_filter_entry(f, &v->entry);
   fputc('}', f);
 }
 
@@ -1245,6 +1255,28 @@ void mp_dump_frame(FILE *f, const mp_message *msg) {
     fputc(']', f);
     fputs(",\"incomingIgnoreLocalhost\":", f);
     fputs(msg->u.layer_config.incoming_ignore_localhost ? "true" : "false", f);
+    fputs(",\"outgoingTcp\":", f);
+    fputs(msg->u.layer_config.outgoing_tcp ? "true" : "false", f);
+    fputs(",\"outgoingUdp\":", f);
+    fputs(msg->u.layer_config.outgoing_udp ? "true" : "false", f);
+    fputs(",\"outgoingIgnoreLocalhost\":", f);
+    fputs(msg->u.layer_config.outgoing_ignore_localhost ? "true" : "false", f);
+    fputs(",\"outgoingFilterSide\":", f);
+    fprintf(f, "%" PRIu32, (uint32_t)msg->u.layer_config.outgoing_filter_side);
+    fputs(",\"outgoingFilter\":", f);
+    fputc('[', f);
+    for (uint32_t i = 0; i < msg->u.layer_config.outgoing_filter.count; i++) {
+      if (i > 0) fputc(',', f);
+      dump_outgoing_filter_entry(f, &msg->u.layer_config.outgoing_filter.items[i]);
+    }
+    fputc(']', f);
+    fputs(",\"outgoingUnixStreams\":", f);
+    fputc('[', f);
+    for (uint32_t i = 0; i < msg->u.layer_config.outgoing_unix_streams.count; i++) {
+      if (i > 0) fputc(',', f);
+      dump_string(f, &msg->u.layer_config.outgoing_unix_streams.items[i]);
+    }
+    fputc(']', f);
     break;
   default:
     fputs("\"type\":null", f);

@@ -31,6 +31,7 @@ export function layerConfigOf(config: ResolvedConfig): MessageOf<"LayerConfig"> 
     ...dnsSettings(config.feature.network.dns),
     ...fsSettings(config.feature.fs),
     ...incomingSettings(config.feature.network.incoming),
+    ...outgoingSettings(config.feature.network.outgoing),
   };
 }
 
@@ -62,6 +63,28 @@ function incomingSettings(incoming: ResolvedConfig["feature"]["network"]["incomi
     incomingPorts: incoming.ports ?? null,
     incomingIgnorePorts: incoming.ignore_ports ?? [],
     incomingIgnoreLocalhost: incoming.ignore_localhost,
+  };
+}
+
+const PROTOCOL_CODES = { any: 0, tcp: 1, udp: 2 } as const;
+
+function outgoingSettings(outgoing: ResolvedConfig["feature"]["network"]["outgoing"]) {
+  const filter = outgoing.filter;
+  const entries = filter ? ("remote" in filter ? filter.remote : filter.local) : [];
+  return {
+    outgoingTcp: outgoing.tcp,
+    outgoingUdp: outgoing.udp,
+    outgoingIgnoreLocalhost: outgoing.ignore_localhost,
+    outgoingFilterSide: filter === undefined ? 0 : "remote" in filter ? 1 : 2,
+    // Entries for a protocol that is off can never match: mirrord drops them at start.
+    outgoingFilter: entries
+      .map((entry) => ({
+        protocol:
+          PROTOCOL_CODES[(/^(tcp|udp|any):\/\//.exec(entry)?.[1] ?? "any") as keyof typeof PROTOCOL_CODES],
+        entry: filterEntry(parseAddressFilterEntry(entry)),
+      }))
+      .filter(({ protocol }) => (protocol !== 1 || outgoing.tcp) && (protocol !== 2 || outgoing.udp)),
+    outgoingUnixStreams: outgoing.unix_streams ?? [],
   };
 }
 

@@ -128,6 +128,8 @@ const AddressFilterEntry = union("AddressFilterEntry", {
 
 /** One `[from, to]` pair of `port_mapping` (local → remote) or `listen_ports` (requested → bound locally). */
 const PortPair = struct("PortPair", { from: u16, to: u16 });
+/** One `feature.network.outgoing.filter` entry: protocol 0 any, 1 tcp, 2 udp, and the address part. */
+const OutgoingFilterEntry = struct("OutgoingFilterEntry", { protocol: u8, entry: ref(AddressFilterEntry) });
 
 export const namedTypes: readonly NamedType[] = [
   Role,
@@ -151,6 +153,7 @@ export const namedTypes: readonly NamedType[] = [
   AddressFilterEntry,
   FsMapping,
   PortPair,
+  OutgoingFilterEntry,
 ];
 
 const fd = u64;
@@ -357,5 +360,14 @@ export const messages: readonly MessageDef[] = [
     incomingPorts: optional(list(u16)),
     incomingIgnorePorts: list(u16),
     incomingIgnoreLocalhost: bool,
+    /** `feature.network.outgoing`: `outgoingFilterSide` 0 = no filter, 1 = the entries go remote (the
+     * rest local), 2 = the entries stay local. `outgoingUnixStreams`: PCRE2 regexes of unix socket
+     * paths connected in the pod (case-sensitive, unanchored). */
+    outgoingTcp: bool,
+    outgoingUdp: bool,
+    outgoingIgnoreLocalhost: bool,
+    outgoingFilterSide: u8,
+    outgoingFilter: list(ref(OutgoingFilterEntry)),
+    outgoingUnixStreams: list(string),
   }),
 ];

@@ -94,6 +94,10 @@ export interface PortPair {
   from: number;
   to: number;
 }
+export interface OutgoingFilterEntry {
+  protocol: number;
+  entry: AddressFilterEntry;
+}
 
 export interface HelloMessage {
   type: "Hello";
@@ -509,6 +513,12 @@ export interface LayerConfigMessage {
   incomingPorts: number[] | null;
   incomingIgnorePorts: number[];
   incomingIgnoreLocalhost: boolean;
+  outgoingTcp: boolean;
+  outgoingUdp: boolean;
+  outgoingIgnoreLocalhost: boolean;
+  outgoingFilterSide: number;
+  outgoingFilter: OutgoingFilterEntry[];
+  outgoingUnixStreams: string[];
 }
 
 export type Message =

@@ -425,6 +425,8 @@ static int rd_fs_mapping(mp_reader *r, mp_fs_mapping *out, unsigned depth);
 static int wr_fs_mapping(mp_writer *w, const mp_fs_mapping *v, unsigned depth);
 static int rd_port_pair(mp_reader *r, mp_port_pair *out, unsigned depth);
 static int wr_port_pair(mp_writer *w, const mp_port_pair *v, unsigned depth);
+static int rd_outgoing_filter_entry(mp_reader *r, mp_outgoing_filter_entry *out, unsigned depth);
+static int wr_outgoing_filter_entry(mp_writer *w, const mp_outgoing_filter_entry *v, unsigned depth);
 
 static int rd_response_error(mp_reader *r, mp_response_error *out, unsigned depth) {
   (void)depth;
@@ -899,6 +901,22 @@ static int wr_port_pair(mp_writer *w, const mp_port_pair *v, unsigned depth) {
   (void)depth;
   if (wr_u16(w, v->from)) return -1;
   if (wr_u16(w, v->to)) return -1;
+  return 0;
+}
+
+static int rd_outgoing_filter_entry(mp_reader *r, mp_outgoing_filter_entry *out, unsigned depth) {
+  (void)depth;
+  if (rd_u8(r, &out->protocol)) return -1;
+  if (depth >= MP_MAX_NESTING_DEPTH) return rd_fail(r, MP_ERR_TOO_DEEP, r->pos);
+  if (rd_address_filter_entry(r, &out->entry, depth + 1)) return -1;
+  return 0;
+}
+
+static int wr_outgoing_filter_entry(mp_writer *w, const mp_outgoing_filter_entry *v, unsigned depth) {
+  (void)depth;
+  if (wr_u8(w, v->protocol)) return -1;
+  if (depth >= MP_MAX_NESTING_DEPTH) return wr_fail(w, MP_ERR_TOO_DEEP);
+  if (wr_address_filter_entry(w, &v->entry, depth + 1)) return -1;
   return 0;
 }
 
@@ -2479,6 +2497,31 @@ static int rd_msg_layer_config(mp_reader *r, mp_msg_layer_config *out, unsigned 
     }
   }
   if (rd_bool(r, &out->incoming_ignore_localhost)) return -1;
+  if (rd_bool(r, &out->outgoing_tcp)) return -1;
+  if (rd_bool(r, &out->outgoing_udp)) return -1;
+  if (rd_bool(r, &out->outgoing_ignore_localhost)) return -1;
+  if (rd_u8(r, &out->outgoing_filter_side)) return -1;
+  {
+    uint32_t n;
+    if (rd_length(r, 2u, &n)) return -1;
+    out->outgoing_filter.count = n;
+    out->outgoing_filter.items = NULL;
+    if (n > 0 && !(out->outgoing_filter.items = (mp_outgoing_filter_entry *)rd_alloc(r, n, sizeof(mp_outgoing_filter_entry)))) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+      if (depth >= MP_MAX_NESTING_DEPTH) return rd_fail(r, MP_ERR_TOO_DEEP, r->pos);
+      if (rd_outgoing_filter_entry(r, &out->outgoing_filter.items[i], depth + 1)) return -1;
+    }
+  }
+  {
+    uint32_t n;
+    if (rd_length(r, 4u, &n)) return -1;
+    out->outgoing_unix_streams.count = n;
+    out->outgoing_unix_streams.items = NULL;
+    if (n > 0 && !(out->outgoing_unix_streams.items = (mp_bytes *)rd_alloc(r, n, sizeof(mp_bytes)))) return -1;
+    for (uint32_t i = 0; i < n; i++) {
+      if (rd_string(r, &out->outgoing_unix_streams.items[i])) return -1;
+    }
+  }
   return 0;
 }
 
@@ -2575,6 +2618,21 @@ static int wr_msg_layer_config(mp_writer *w, const mp_msg_layer_config *v, unsig
     if (wr_u16(w, v->incoming_ignore_ports.items[i])) return -1;
   }
   if (wr_u8(w, v->incoming_ignore_localhost ? 1u : 0u)) return -1;
+  if (wr_u8(w, v->outgoing_tcp ? 1u : 0u)) return -1;
+  if (wr_u8(w, v->outgoing_udp ? 1u : 0u)) return -1;
+  if (wr_u8(w, v->outgoing_ignore_localhost ? 1u : 0u)) return -1;
+  if (wr_u8(w, v->outgoing_filter_side)) return -1;
+  if (v->outgoing_filter.count > 0 && !v->outgoing_filter.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u32(w, v->outgoing_filter.count)) return -1;
+  for (uint32_t i = 0; i < v->outgoing_filter.count; i++) {
+    if (depth >= MP_MAX_NESTING_DEPTH) return wr_fail(w, MP_ERR_TOO_DEEP);
+    if (wr_outgoing_filter_entry(w, &v->outgoing_filter.items[i], depth + 1)) return -1;
+  }
+  if (v->outgoing_unix_streams.count > 0 && !v->outgoing_unix_streams.items) return wr_fail(w, MP_ERR_INVALID_VALUE);
+  if (wr_u32(w, v->outgoing_unix_streams.count)) return -1;
+  for (uint32_t i = 0; i < v->outgoing_unix_streams.count; i++) {
+    if (wr_string(w, &v->outgoing_unix_streams.items[i])) return -1;
+  }
   return 0;
 }
 
@@ -3220,6 +3278,7 @@ size_t mp_arena_bound(size_t frame_size) {
   per_byte = max_size(per_byte, (sizeof(mp_fs_mapping) + 7u) / 8u);
   per_byte = max_size(per_byte, (sizeof(mp_port_pair) + 3u) / 4u);
   per_byte = max_size(per_byte, (sizeof(uint16_t) + 1u) / 2u);
+  per_byte = max_size(per_byte, (sizeof(mp_outgoing_filter_entry) + 1u) / 2u);
   per_byte = max_size(per_byte, (sizeof(mp_http_filter) + 0u) / 1u);
   return frame_size * per_byte + (frame_size / 4u + 1u) * (MP_ARENA_ALIGN - 1u);
 }

@@ -146,6 +146,7 @@ typedef struct mp_http_header mp_http_header;
 typedef struct mp_address_filter_entry mp_address_filter_entry;
 typedef struct mp_fs_mapping mp_fs_mapping;
 typedef struct mp_port_pair mp_port_pair;
+typedef struct mp_outgoing_filter_entry mp_outgoing_filter_entry;
 
 struct mp_response_error {
   int32_t errno_;
@@ -306,6 +307,11 @@ struct mp_fs_mapping {
 struct mp_port_pair {
   uint16_t from;
   uint16_t to;
+};
+
+struct mp_outgoing_filter_entry {
+  uint8_t protocol;
+  mp_address_filter_entry entry;
 };
 
 enum mp_message_tag {
@@ -802,6 +808,12 @@ typedef struct mp_msg_layer_config {
   struct { uint32_t count; uint16_t *items; } incoming_ports;
   struct { uint32_t count; uint16_t *items; } incoming_ignore_ports;
   bool incoming_ignore_localhost;
+  bool outgoing_tcp;
+  bool outgoing_udp;
+  bool outgoing_ignore_localhost;
+  uint8_t outgoing_filter_side;
+  struct { uint32_t count; mp_outgoing_filter_entry *items; } outgoing_filter;
+  struct { uint32_t count; mp_bytes *items; } outgoing_unix_streams;
 } mp_msg_layer_config;
 
 typedef struct mp_message {
