@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdtable.h"
+#include "fs_policy.h"
 #include "guard.h"
 #include "layer_config.h"
 #include "layer_env.h"
@@ -72,6 +74,8 @@ __attribute__((constructor)) static void layer_init(int argc, char **argv, char 
   guard_enter();
   int rc = proxy_open(&env.intproxy_addr, name);
   remote_env_apply(&layer.config);
+  fs_policy_init(&layer.config);
+  fdtable_follow_fd_events();
   guard_leave();
   layer.active = true;
   debug(&env, rc == 0 ? "active (%s)\n" : "active, but the internal proxy is unreachable (%s)\n", name);

@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include "real_fs.h"
+
 struct real_functions real;
 
 void real_resolve(void) {
@@ -10,4 +12,5 @@ void real_resolve(void) {
   real.getaddrinfo = (int (*)(const char *, const char *, const struct addrinfo *, struct addrinfo **))dlsym(
       RTLD_NEXT, "getaddrinfo");
   real.gethostbyname = (struct hostent * (*)(const char *)) dlsym(RTLD_NEXT, "gethostbyname");
+  real_fs_resolve();
 }

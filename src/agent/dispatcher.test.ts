@@ -39,11 +39,7 @@ describe("Dispatcher", () => {
   });
 
   it("answers a request nobody serves with ENOSYS / notImplemented", async () => {
-    const reply = await new Dispatcher([]).dispatch(
-      { type: "FileRead", fd: 3n, size: 10 },
-      target,
-      client,
-    );
+    const reply = await new Dispatcher([]).dispatch({ type: "FileRead", fd: 3n, size: 10 }, target, client);
     assert.deepEqual(reply, {
       type: "ErrorReply",
       error: {

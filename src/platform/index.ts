@@ -7,6 +7,7 @@
 export { detachStdio, startOwnSession } from "./bun/detach.ts";
 export { DetachedStartError, startDetached } from "./bun/detached-process.ts";
 export { type AssetBytes, embeddedAsset, isCompiledBinary } from "./bun/embedded-files.ts";
+export { type FsStats, fstatfs, openInRoot, openRoot } from "./bun/files-in-root.ts";
 export { joinNamespacesOf, NamespaceError, type NamespaceKind } from "./bun/namespaces.ts";
 export { replaceProcessImage } from "./bun/process-image.ts";
 export { type SelfCommand, selfCommand } from "./bun/self-command.ts";

@@ -1,0 +1,277 @@
+#include "fs_policy.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sys.h"
+
+enum fs_mode { FS_MODE_LOCAL = 0, FS_MODE_LOCAL_WITH_OVERRIDES = 1, FS_MODE_READ = 2, FS_MODE_WRITE = 3 };
+
+/* layer.md §3a, Linux entries, verbatim. */
+static const char *const READ_LOCAL_BY_DEFAULT[] = {
+    ".\\.so$", ".\\.sh$", ".\\.rb$", ".\\.d$", ".\\.pyc$", ".\\.py$", ".\\.jar$", ".\\.class$", ".\\.js$",
+    ".\\.pth$", ".\\.plist$", "venv\\.cfg$", "^/proc(/|$)", "^/sys(/|$)", "^/lib(/|$)", "^/etc(/|$)",
+    "^/usr(/|$)", "^/home(/|$)", "^/bin(/|$)", "^/sbin(/|$)", "^/dev(/|$)", "^/opt(/|$)", "^/tmp(/|$)",
+    "^/var/tmp(/|$)", "^/var/db/timezone/zoneinfo(/|$)", "^/snap(/|$)", "^/run(/|$)", "^/selinux(/|$)",
+    "^/nix(/|$)", ".+\\.asdf/.+", "^/home/iojs(/|$)", "^/home/runner(/|$)", "clr-.*-pipe-", "\\.pdb$",
+    "\\.dll$", ".*(^|/)jvm\\.cfg$", "/package\\.json$", "/\\.yarnrc$", "/\\.yarnrc.yml$", "/\\.yarnrc.json$",
+    "/node_modules", ".*/\\.tool-versions$", "^/Program Files", "^/$",
+};
+static const char *const READ_REMOTE_BY_DEFAULT[] = {
+    "^/etc/resolv.conf$", "^/etc/hosts$", "^/etc/hostname$", "^/etc/ssl/certs(/|$)",
+};
+static const char *const NOT_FOUND_UNDER_HOME[] = {"\\.config/gcloud", "\\.kube", "\\.azure"};
+
+#define MAX_USER_PATTERNS 64
+
+struct pattern_list {
+  pcre2_code *codes[MAX_USER_PATTERNS];
+  int count;
+};
+
+struct mapping {
+  pcre2_code *code;
+  PCRE2_SPTR replacement;
+  PCRE2_SIZE replacement_len;
+};
+
+static struct {
+  enum fs_mode mode;
+  size_t read_buffer;
+  struct pattern_list read_write, read_only, local, not_found;
+  struct mapping mappings[MAX_USER_PATTERNS];
+  int mapping_count;
+  /* Each built-in list is one alternation: one match per list keeps local opens cheap. */
+  pcre2_code *default_local, *default_remote, *default_not_found;
+} policy;
+
+/* Per thread, created on first use: matching must not share state across threads. */
+static __thread pcre2_match_data *thread_match;
+
+static void warn(const char *what, const char *pattern, int error) {
+  PCRE2_UCHAR message[160];
+  pcre2_get_error_message(error, message, sizeof(message));
+  char line[512];
+  snprintf(line, sizeof(line), "mirrord-layer: ignoring %s pattern '%s': %s\n", what, pattern, (char *)message);
+  sys_say(line);
+}
+
+static pcre2_code *compile(const char *pattern, size_t len, const char *what) {
+  int error;
+  PCRE2_SIZE offset;
+  pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, len, PCRE2_CASELESS | PCRE2_UTF, &error, &offset, NULL);
+  if (!code) {
+    char shown[256];
+    snprintf(shown, sizeof(shown), "%.*s", (int)(len < 200 ? len : 200), pattern);
+    warn(what, shown, error);
+    return NULL;
+  }
+  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+  return code;
+}
+
+static void compile_list(struct pattern_list *list, const mp_bytes *items, uint32_t count, const char *what) {
+  for (uint32_t i = 0; i < count && list->count < MAX_USER_PATTERNS; i++) {
+    pcre2_code *code = compile((const char *)items[i].ptr, items[i].len, what);
+    if (code) list->codes[list->count++] = code;
+  }
+}
+
+/* Appends `text` with every regex metacharacter escaped. */
+static void append_escaped(char *out, size_t cap, const char *text) {
+  size_t used = strlen(out);
+  for (; *text && used + 3 < cap; text++) {
+    if (strchr("\\^$.|?*+()[]{}", *text)) out[used++] = '\\';
+    out[used++] = *text;
+  }
+  out[used] = '\0';
+}
+
+static void trim_trailing_slash(char *path) {
+  size_t len = strlen(path);
+  while (len > 1 && path[len - 1] == '/') path[--len] = '\0';
+}
+
+/*
+ * "^/a(?:/b(?:/c)?)?/?$" for the cwd "/a/b/c/d": the directories leading to the cwd. They are the
+ * laptop's as much as the cwd is, and runtimes lstat each of them to resolve a script's real path.
+ */
+static void ancestors_entry(char *out, size_t cap, const char *cwd) {
+  const char *last = strrchr(cwd, '/');
+  out[0] = '\0';
+  if (!last || last == cwd) return; /* directly under "/", which ^/$ already keeps local */
+  strcpy(out, "^");
+  int depth = 0;
+  for (const char *start = cwd + 1; start <= last; depth++) {
+    const char *end = strchr(start, '/');
+    char component[256];
+    snprintf(component, sizeof(component), "%.*s", (int)(end - start), start);
+    if (depth) strncat(out, "(?:", cap - strlen(out) - 1);
+    strncat(out, "/", cap - strlen(out) - 1);
+    append_escaped(out, cap, component);
+    start = end + 1;
+  }
+  for (int i = 1; i < depth; i++) strncat(out, ")?", cap - strlen(out) - 1);
+  strncat(out, "/?$", cap - strlen(out) - 1);
+}
+
+/* "(?:a)|(?:b)|…" of a fixed list plus computed entries, compiled as one regex. */
+static pcre2_code *compile_alternation(const char *const *entries, size_t count, const char *const *extra,
+                                       size_t extra_count, const char *prefix) {
+  size_t cap = 1;
+  for (size_t i = 0; i < count + extra_count; i++) {
+    const char *entry = i < count ? entries[i] : extra[i - count];
+    if (entry) cap += strlen(entry) + strlen(prefix) + 8;
+  }
+  char *joined = calloc(1, cap);
+  if (!joined) return NULL;
+  for (size_t i = 0; i < count + extra_count; i++) {
+    const char *entry = i < count ? entries[i] : extra[i - count];
+    if (!entry) continue;
+    size_t used = strlen(joined);
+    snprintf(joined + used, cap - used, "%s(?:%s%s)", used ? "|" : "", prefix, entry);
+  }
+  pcre2_code *code = joined[0] ? compile(joined, strlen(joined), "built-in") : NULL;
+  free(joined);
+  return code;
+}
+
+static void compile_defaults(void) {
+  static char cwd_entry[4200], cwd_ancestors[8400], exe_entry[4200], home_hidden[4200], tmp_entry[4200],
+      home_prefix[4200];
+  char buf[4096];
+  const char *extra_local[5] = {NULL, NULL, NULL, NULL, NULL};
+
+  const char *tmp = getenv("TMPDIR");
+  strcpy(tmp_entry, "^");
+  append_escaped(tmp_entry, sizeof(tmp_entry), tmp && *tmp ? tmp : "/tmp");
+  extra_local[0] = tmp_entry;
+
+  if (syscall(SYS_getcwd, buf, sizeof(buf)) > 0 && strcmp(buf, "/") != 0) {
+    trim_trailing_slash(buf);
+    strcpy(cwd_entry, "^");
+    append_escaped(cwd_entry, sizeof(cwd_entry), buf);
+    strncat(cwd_entry, "(/|$)", sizeof(cwd_entry) - strlen(cwd_entry) - 1);
+    extra_local[1] = cwd_entry;
+    ancestors_entry(cwd_ancestors, sizeof(cwd_ancestors), buf);
+    if (cwd_ancestors[0]) extra_local[4] = cwd_ancestors;
+  }
+  ssize_t exe_len = syscall(SYS_readlink, "/proc/self/exe", buf, sizeof(buf) - 1);
+  if (exe_len > 0) {
+    buf[exe_len] = '\0';
+    exe_entry[0] = '\0';
+    append_escaped(exe_entry, sizeof(exe_entry), buf);
+    strncat(exe_entry, "$", sizeof(exe_entry) - strlen(exe_entry) - 1);
+    extra_local[2] = exe_entry;
+  }
+  const char *home = getenv("HOME");
+  if (home && *home) {
+    snprintf(buf, sizeof(buf), "%s", home);
+    trim_trailing_slash(buf);
+    strcpy(home_prefix, "^");
+    append_escaped(home_prefix, sizeof(home_prefix), buf);
+    strcat(home_prefix, "/");
+    snprintf(home_hidden, sizeof(home_hidden), "%s\\.", home_prefix);
+    extra_local[3] = home_hidden;
+    policy.default_not_found = compile_alternation(NOT_FOUND_UNDER_HOME, 3, NULL, 0, home_prefix);
+  }
+  policy.default_local = compile_alternation(READ_LOCAL_BY_DEFAULT, sizeof(READ_LOCAL_BY_DEFAULT) / sizeof(char *),
+                                             extra_local, 5, "");
+  policy.default_remote = compile_alternation(READ_REMOTE_BY_DEFAULT, 4, NULL, 0, "");
+}
+
+void fs_policy_init(const mp_msg_layer_config *config) {
+  policy.mode = config->fs_mode <= FS_MODE_WRITE ? (enum fs_mode)config->fs_mode : FS_MODE_READ;
+  policy.read_buffer = config->fs_read_buffer;
+  if (policy.mode == FS_MODE_LOCAL) return;
+  compile_list(&policy.read_write, config->fs_read_write.items, config->fs_read_write.count, "fs.read_write");
+  compile_list(&policy.read_only, config->fs_read_only.items, config->fs_read_only.count, "fs.read_only");
+  compile_list(&policy.local, config->fs_local.items, config->fs_local.count, "fs.local");
+  compile_list(&policy.not_found, config->fs_not_found.items, config->fs_not_found.count, "fs.not_found");
+  for (uint32_t i = 0; i < config->fs_mapping.count && policy.mapping_count < MAX_USER_PATTERNS; i++) {
+    const mp_fs_mapping *entry = &config->fs_mapping.items[i];
+    pcre2_code *code = compile((const char *)entry->pattern.ptr, entry->pattern.len, "fs.mapping");
+    if (!code) continue;
+    policy.mappings[policy.mapping_count++] =
+        (struct mapping){code, (PCRE2_SPTR)entry->replacement.ptr, entry->replacement.len};
+  }
+  compile_defaults();
+}
+
+bool fs_policy_active(void) { return policy.mode != FS_MODE_LOCAL; }
+size_t fs_policy_read_buffer(void) { return policy.read_buffer; }
+
+static pcre2_match_data *match_data(void) {
+  if (!thread_match) thread_match = pcre2_match_data_create(32, NULL);
+  return thread_match;
+}
+
+static bool matches(const pcre2_code *code, const char *path, size_t len) {
+  pcre2_match_data *data = match_data();
+  return code && data && pcre2_match(code, (PCRE2_SPTR)path, len, 0, 0, data, NULL) >= 0;
+}
+
+static bool any_matches(const struct pattern_list *list, const char *path, size_t len) {
+  for (int i = 0; i < list->count; i++)
+    if (matches(list->codes[i], path, len)) return true;
+  return false;
+}
+
+/* Joins a relative path onto the real cwd; false when it does not fit. */
+static bool absolute_path(const char *path, char *out, size_t cap) {
+  size_t len = strlen(path);
+  if (path[0] == '/') {
+    if (len >= cap) return false;
+    memcpy(out, path, len + 1);
+    return true;
+  }
+  if (syscall(SYS_getcwd, out, cap) <= 0) return false;
+  size_t base = strlen(out);
+  if (base + 1 + len >= cap) return false;
+  if (out[base - 1] != '/') out[base++] = '/';
+  memcpy(out + base, path, len + 1);
+  return true;
+}
+
+/* Applies the first mapping whose pattern matches (first occurrence only, like Regex::replace). */
+static bool apply_mapping(char *path, size_t cap) {
+  for (int i = 0; i < policy.mapping_count; i++) {
+    const struct mapping *m = &policy.mappings[i];
+    size_t len = strlen(path);
+    if (!matches(m->code, path, len)) continue;
+    char out[4096];
+    PCRE2_SIZE out_len = sizeof(out);
+    int rc = pcre2_substitute(m->code, (PCRE2_SPTR)path, len, 0, 0, match_data(), NULL, m->replacement,
+                              m->replacement_len, (PCRE2_UCHAR *)out, &out_len);
+    if (rc < 0 || out_len >= cap) return false;
+    memcpy(path, out, out_len + 1);
+    return true;
+  }
+  return false;
+}
+
+enum fs_route fs_policy_route(const char *path, bool writing, char *resolved, size_t resolved_len,
+                              bool *remapped) {
+  *remapped = false;
+  if (policy.mode == FS_MODE_LOCAL || !path || !absolute_path(path, resolved, resolved_len))
+    return FS_ROUTE_LOCAL;
+  *remapped = apply_mapping(resolved, resolved_len);
+  size_t len = strlen(resolved);
+  if (any_matches(&policy.not_found, resolved, len)) return FS_ROUTE_NOT_FOUND;
+  if (any_matches(&policy.read_write, resolved, len)) return FS_ROUTE_REMOTE;
+  if (any_matches(&policy.read_only, resolved, len)) return writing ? FS_ROUTE_LOCAL : FS_ROUTE_REMOTE;
+  if (any_matches(&policy.local, resolved, len)) return FS_ROUTE_LOCAL;
+  if (matches(policy.default_not_found, resolved, len)) return FS_ROUTE_NOT_FOUND;
+  if (!writing && matches(policy.default_remote, resolved, len)) return FS_ROUTE_REMOTE;
+  if (matches(policy.default_local, resolved, len)) return FS_ROUTE_LOCAL;
+  switch (policy.mode) {
+    case FS_MODE_WRITE: return FS_ROUTE_REMOTE;
+    case FS_MODE_READ: return writing ? FS_ROUTE_LOCAL : FS_ROUTE_REMOTE;
+    default: return FS_ROUTE_LOCAL;
+  }
+}

@@ -1,0 +1,149 @@
+#include "remote_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fs_policy.h"
+#include "remote_fs.h"
+#include "sys.h"
+
+#define MAX_REMOTE_FILES 1024
+
+static struct remote_file files[MAX_REMOTE_FILES];
+static pthread_mutex_t files_lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct remote_file *remote_file_new(uint64_t handle, int flags) {
+  pthread_mutex_lock(&files_lock);
+  struct remote_file *found = NULL;
+  for (int i = 0; i < MAX_REMOTE_FILES && !found; i++)
+    if (!files[i].in_use) found = &files[i];
+  if (found) {
+    *found = (struct remote_file){.handle = handle, .flags = flags, .refs = 1, .owner = sys_getpid(),
+                                  .in_use = true};
+    pthread_mutex_init(&found->lock, NULL);
+  }
+  pthread_mutex_unlock(&files_lock);
+  if (!found) errno = EMFILE;
+  return found;
+}
+
+void remote_file_ref(struct remote_file *file) {
+  pthread_mutex_lock(&files_lock);
+  file->refs++;
+  pthread_mutex_unlock(&files_lock);
+}
+
+void remote_file_unref(struct remote_file *file) {
+  pthread_mutex_lock(&files_lock);
+  bool last = --file->refs == 0;
+  pthread_mutex_unlock(&files_lock);
+  if (!last) return;
+  if (file->owner == sys_getpid()) remote_close(file->handle);
+  if (file->ahead) munmap(file->ahead, file->ahead_cap);
+  pthread_mutex_lock(&files_lock);
+  file->in_use = false;
+  pthread_mutex_unlock(&files_lock);
+}
+
+static bool reads_ahead(struct remote_file *file) {
+  if ((file->flags & O_ACCMODE) != O_RDONLY || fs_policy_read_buffer() == 0) return false;
+  if (!file->ahead) {
+    size_t cap = fs_policy_read_buffer();
+    void *buf = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (buf == MAP_FAILED) return false;
+    file->ahead = buf;
+    file->ahead_cap = cap;
+  }
+  return true;
+}
+
+static ssize_t pread_locked(struct remote_file *file, void *buf, size_t len, uint64_t offset) {
+  if (len == 0) return 0;
+  if (!reads_ahead(file) || len >= file->ahead_cap) return remote_read_at(file->handle, buf, len, offset);
+  bool hit = offset >= file->ahead_offset && offset < file->ahead_offset + file->ahead_len;
+  if (!hit) {
+    ssize_t got = remote_read_at(file->handle, file->ahead, file->ahead_cap, offset);
+    if (got < 0) return got;
+    file->ahead_offset = offset;
+    file->ahead_len = (size_t)got;
+    if (got == 0) return 0;
+  }
+  size_t available = file->ahead_offset + file->ahead_len - offset;
+  size_t n = len < available ? len : available;
+  memcpy(buf, file->ahead + (offset - file->ahead_offset), n);
+  return (ssize_t)n;
+}
+
+ssize_t remote_file_pread(struct remote_file *file, void *buf, size_t len, uint64_t offset) {
+  pthread_mutex_lock(&file->lock);
+  ssize_t got = pread_locked(file, buf, len, offset);
+  pthread_mutex_unlock(&file->lock);
+  return got;
+}
+
+ssize_t remote_file_read(struct remote_file *file, void *buf, size_t len) {
+  pthread_mutex_lock(&file->lock);
+  ssize_t got = pread_locked(file, buf, len, file->offset);
+  if (got > 0) file->offset += (uint64_t)got;
+  pthread_mutex_unlock(&file->lock);
+  return got;
+}
+
+static ssize_t pwrite_locked(struct remote_file *file, const void *buf, size_t len, uint64_t offset) {
+  file->ahead_len = 0;
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = remote_write_at(file->handle, (const char *)buf + done, len - done, offset + done);
+    if (n < 0) return done ? (ssize_t)done : n;
+    if (n == 0) break;
+    done += (size_t)n;
+  }
+  return (ssize_t)done;
+}
+
+ssize_t remote_file_pwrite(struct remote_file *file, const void *buf, size_t len, uint64_t offset) {
+  pthread_mutex_lock(&file->lock);
+  ssize_t n = pwrite_locked(file, buf, len, offset);
+  pthread_mutex_unlock(&file->lock);
+  return n;
+}
+
+ssize_t remote_file_write(struct remote_file *file, const void *buf, size_t len) {
+  pthread_mutex_lock(&file->lock);
+  ssize_t n;
+  if (file->flags & O_APPEND) {
+    file->ahead_len = 0;
+    n = remote_append(file->handle, buf, len, &file->offset);
+  } else {
+    n = pwrite_locked(file, buf, len, file->offset);
+    if (n > 0) file->offset += (uint64_t)n;
+  }
+  pthread_mutex_unlock(&file->lock);
+  return n;
+}
+
+int64_t remote_file_seek(struct remote_file *file, int64_t offset, int whence) {
+  pthread_mutex_lock(&file->lock);
+  int64_t base;
+  switch (whence) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = (int64_t)file->offset; break;
+    case SEEK_END: base = remote_seek_end(file->handle, 0); break;
+    default: base = -EINVAL; break;
+  }
+  int64_t result = base < 0 ? base : (base + offset < 0 ? -EINVAL : base + offset);
+  if (result >= 0) file->offset = (uint64_t)result;
+  pthread_mutex_unlock(&file->lock);
+  return result;
+}
+
+int remote_file_truncate(struct remote_file *file, uint64_t length) {
+  pthread_mutex_lock(&file->lock);
+  file->ahead_len = 0;
+  int rc = remote_truncate(file->handle, length);
+  pthread_mutex_unlock(&file->lock);
+  return rc;
+}

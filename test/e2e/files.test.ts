@@ -1,0 +1,178 @@
+/**
+ * Remote files end to end: C (stdio and raw calls), Python and Node programs under `mirrord exec` read,
+ * list, stat and (in write mode) change the simulated pod's files, with the pod's own errno values, the
+ * fs mode and pattern lists deciding what stays on the laptop.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
+import { type RunResult, run } from "../support/binary.ts";
+import { type PodSession, startPodSession } from "../support/pod-session.ts";
+
+const unavailable = simulatorUnavailableReason();
+if (unavailable) console.warn(`SKIPPING remote files end-to-end tests: ${unavailable}`);
+const PROGRAMS = join(import.meta.dir, "programs");
+/** A directory both the laptop and the pod have, with different contents (not on a default-local list). */
+const DIR = "/srv/mirrord-fs-e2e";
+const POD_PASSWD = "podroot:x:0:0:pod user:/root:/bin/sh";
+
+let session: PodSession;
+let bin: string;
+/** Where the agent's side of the pod's filesystem is visible from the laptop (the test's kubectl exec). */
+let podRoot: string;
+
+beforeAll(async () => {
+  if (unavailable) return;
+  bin = mkdtempSync(join(tmpdir(), "mirrord-files-test-"));
+  for (const name of ["fs_probe", "fs_integrity"]) {
+    const built = await run(["gcc", "-O1", "-o", join(bin, name), join(PROGRAMS, `${name}.c`)]);
+    if (built.code !== 0) throw new Error(`gcc ${name}.c failed: ${built.stderr}`);
+  }
+  // The scripts live under /tmp (local by default), so the interpreters load them from the laptop.
+  for (const script of ["fs_probe.py", "fs_probe.mjs"])
+    copyFileSync(join(PROGRAMS, script), join(bin, script));
+  rmSync(DIR, { recursive: true, force: true });
+  mkdirSync(join(DIR, "data"), { recursive: true });
+  writeFileSync(join(DIR, "config.yaml"), "mode: laptop");
+  writeFileSync(join(DIR, "laptop-only.txt"), "only on the laptop");
+  writeFileSync(join(DIR, "data", "secret"), "laptop secret");
+  session = await startPodSession("files", {
+    name: "api",
+    hostname: "api-files-pod",
+    files: {
+      "/etc/passwd": POD_PASSWD,
+      [`${DIR}/config.yaml`]: "mode: cluster",
+      [`${DIR}/only-in-pod.txt`]: "only in the pod",
+      [`${DIR}/data/secret`]: "s3cr3t-from-pod",
+      [`${DIR}/data/sub/a.txt`]: "A",
+      [`${DIR}/ro/settings`]: "pod settings",
+    },
+    app: sampleApps.httpEcho(8080),
+    ports: [8080],
+  });
+  podRoot = `/proc/${session.pod.appPid}/root`;
+  symlinkSync("/etc/passwd", `${podRoot}${DIR}/passwd-link`);
+  symlinkSync("../../../../../../etc/passwd", `${podRoot}${DIR}/escape-link`);
+}, 90_000);
+
+afterAll(async () => {
+  await session?.destroy();
+  if (bin) rmSync(bin, { recursive: true, force: true });
+  rmSync(DIR, { recursive: true, force: true });
+});
+
+type Language = "c" | "python" | "node";
+const LANGUAGES: Language[] = ["c", "python", "node"];
+
+function probe(language: Language): string[] {
+  switch (language) {
+    case "c":
+      return [join(bin, "fs_probe")];
+    case "python":
+      return ["python3", join(bin, "fs_probe.py")];
+    case "node":
+      return ["node", join(bin, "fs_probe.mjs")];
+  }
+}
+
+/** Runs the probe of `language` under mirrord with `mirrordArgs`; returns its `op path => …` lines. */
+async function probeLines(language: Language, mirrordArgs: string[], ops: string[]): Promise<string[]> {
+  const result = await session.exec([...mirrordArgs, "--", ...probe(language), ...ops]);
+  expectClean(result);
+  return result.stdout.trimEnd().split("\n");
+}
+
+function expectClean(result: RunResult): void {
+  if (result.code !== 0 || result.stderr !== "") console.error(result.stdout, result.stderr);
+  expect(result.stderr).toBe("");
+  expect(result.code).toBe(0);
+}
+
+const podFile = (path: string) => readFileSync(`${podRoot}${path}`, "utf8");
+
+describe.skipIf(unavailable !== undefined)("remote files", () => {
+  describe.each(LANGUAGES)("%s in read mode", (language) => {
+    test("reads the pod's file where the laptop has a different one", async () => {
+      const ops =
+        language === "c"
+          ? ["fread", "readfd"]
+          : language === "python"
+            ? ["fread", "readfd", "pathlib"]
+            : ["fread", "readfd", "promises", "stream"];
+      const lines = await probeLines(
+        language,
+        ["--fs-mode", "read"],
+        ops.map((op) => `${op}:${DIR}/config.yaml`),
+      );
+      expect(lines).toEqual(ops.map((op) => `${op} ${DIR}/config.yaml => ok mode: cluster`));
+    });
+
+    test("lists and stats pod directories and files", async () => {
+      const lines = await probeLines(
+        language,
+        ["--fs-mode", "read"],
+        [`list:${DIR}/data`, `stat:${DIR}/data/secret`, `stat:${DIR}/data`, `list:${DIR}`],
+      );
+      expect(lines).toEqual([
+        `list ${DIR}/data => ok secret sub`,
+        `stat ${DIR}/data/secret => ok file 15`,
+        `stat ${DIR}/data => ok dir 0`,
+        `list ${DIR} => ok config.yaml data escape-link only-in-pod.txt passwd-link ro`,
+      ]);
+    });
+
+    test("gets ENOENT and EISDIR as the pod returns them", async () => {
+      const lines = await probeLines(
+        language,
+        ["--fs-mode", "read"],
+        [`fread:${DIR}/laptop-only.txt`, `stat:${DIR}/nothing-here`, `fread:${DIR}/data`],
+      );
+      expect(lines).toEqual([
+        `fread ${DIR}/laptop-only.txt => err ENOENT`,
+        `stat ${DIR}/nothing-here => err ENOENT`,
+        `fread ${DIR}/data => err EISDIR`,
+      ]);
+    });
+
+    test("a pod symlink to /etc/passwd (absolute or through ..) reads the pod's file", async () => {
+      const lines = await probeLines(
+        language,
+        ["--fs-mode", "read"],
+        [`fread:${DIR}/passwd-link`, `fread:${DIR}/escape-link`],
+      );
+      expect(readFileSync("/etc/passwd", "utf8")).not.toContain(POD_PASSWD);
+      expect(lines).toEqual([
+        `fread ${DIR}/passwd-link => ok ${POD_PASSWD}`,
+        `fread ${DIR}/escape-link => ok ${POD_PASSWD}`,
+      ]);
+    });
+  });
+
+  test("EACCES comes back as the pod's kernel returns it (C access, Node accessSync)", async () => {
+    for (const language of ["c", "node"] as const) {
+      const lines = await probeLines(language, ["--fs-mode", "read"], [`access-x:${DIR}/data/secret`]);
+      expect(lines).toEqual([`access-x ${DIR}/data/secret => err EACCES`]);
+    }
+  });
+
+  test("read mode leaves the pod untouched: writes go to the laptop", async () => {
+    const lines = await probeLines(
+      "c",
+      ["--fs-mode", "read"],
+      [`write:${DIR}/written-in-read-mode:local bytes`],
+    );
+    expect(lines).toEqual([`write ${DIR}/written-in-read-mode => ok`]);
+    expect(readFileSync(`${DIR}/written-in-read-mode`, "utf8")).toBe("local bytes");
+    expect(() => podFile(`${DIR}/written-in-read-mode`)).toThrow(/ENOENT/);
+  });
+});

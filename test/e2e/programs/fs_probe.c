@@ -1,0 +1,133 @@
+/*
+ * Runs file operations named on the command line and prints one line per operation:
+ * `<op> <path> => ok <result>` or `<op> <path> => err <ERRNO NAME>`. Used by files.test.ts.
+ * Operations: fread (stdio), readfd (open + 1-byte reads), list (opendir/readdir), stat, lstat,
+ * write (fopen "w"), append (open O_APPEND + write), mkdir, unlink, access-x, readlink, realpath,
+ * big (pwrite/pread/lseek past 4 GiB on a sparse file, then truncate back to 0).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void fail(const char *op, const char *path) { printf("%s %s => err %s\n", op, path, strerrorname_np(errno)); }
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void run(const char *op, const char *path, const char *arg) {
+  char buf[65536];
+  if (!strcmp(op, "fread")) {
+    FILE *f = fopen(path, "r");
+    if (!f) return fail(op, path);
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    if (ferror(f)) {
+      int error = errno;
+      fclose(f);
+      errno = error;
+      return fail(op, path);
+    }
+    fclose(f);
+    buf[n] = '\0';
+    printf("%s %s => ok %s\n", op, path, buf);
+  } else if (!strcmp(op, "readfd")) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return fail(op, path);
+    size_t n = 0;
+    ssize_t got;
+    while (n < sizeof(buf) - 1 && (got = read(fd, buf + n, 1)) == 1) n++;
+    if (got < 0) {
+      close(fd);
+      return fail(op, path);
+    }
+    buf[n] = '\0';
+    int flags = fcntl(fd, F_GETFD);
+    close(fd);
+    printf("%s %s => ok %s%s\n", op, path, buf, flags & FD_CLOEXEC ? "" : " (no cloexec!)");
+  } else if (!strcmp(op, "list")) {
+    DIR *dir = opendir(path);
+    if (!dir) return fail(op, path);
+    char *names[512];
+    int count = 0;
+    struct dirent *entry;
+    while ((entry = readdir(dir)) && count < 512)
+      if (strcmp(entry->d_name, ".") && strcmp(entry->d_name, "..")) names[count++] = strdup(entry->d_name);
+    closedir(dir);
+    qsort(names, count, sizeof(char *), by_name);
+    printf("%s %s => ok", op, path);
+    for (int i = 0; i < count; i++) printf(" %s", names[i]);
+    printf("\n");
+  } else if (!strcmp(op, "stat") || !strcmp(op, "lstat")) {
+    struct stat st;
+    if ((op[0] == 's' ? stat(path, &st) : lstat(path, &st)) != 0) return fail(op, path);
+    const char *type = S_ISDIR(st.st_mode) ? "dir" : S_ISLNK(st.st_mode) ? "link" : S_ISREG(st.st_mode) ? "file" : "other";
+    printf("%s %s => ok %s %lld\n", op, path, type, S_ISDIR(st.st_mode) ? 0LL : (long long)st.st_size);
+  } else if (!strcmp(op, "write")) {
+    FILE *f = fopen(path, "w");
+    if (!f) return fail(op, path);
+    fputs(arg, f);
+    if (fclose(f) != 0) return fail(op, path);
+    printf("%s %s => ok\n", op, path);
+  } else if (!strcmp(op, "append")) {
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0644);
+    if (fd < 0) return fail(op, path);
+    ssize_t n = write(fd, arg, strlen(arg));
+    close(fd);
+    if (n < 0) return fail(op, path);
+    printf("%s %s => ok\n", op, path);
+  } else if (!strcmp(op, "mkdir")) {
+    if (mkdir(path, 0755) != 0) return fail(op, path);
+    printf("%s %s => ok\n", op, path);
+  } else if (!strcmp(op, "unlink")) {
+    if (unlink(path) != 0) return fail(op, path);
+    printf("%s %s => ok\n", op, path);
+  } else if (!strcmp(op, "access-x")) {
+    if (access(path, X_OK) != 0) return fail(op, path);
+    printf("%s %s => ok\n", op, path);
+  } else if (!strcmp(op, "readlink")) {
+    ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+    if (n < 0) return fail(op, path);
+    buf[n] = '\0';
+    printf("%s %s => ok %s\n", op, path, buf);
+  } else if (!strcmp(op, "realpath")) {
+    char out[PATH_MAX];
+    if (!realpath(path, out)) return fail(op, path);
+    printf("%s %s => ok %s\n", op, path, out);
+  } else if (!strcmp(op, "big")) {
+    int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return fail(op, path);
+    const off_t far = 5LL * 1024 * 1024 * 1024 + 7;
+    struct stat st;
+    char got = 0;
+    if (pwrite(fd, "Z", 1, far) != 1 || fstat(fd, &st) != 0 || pread(fd, &got, 1, far) != 1) {
+      close(fd);
+      return fail(op, path);
+    }
+    off_t end = lseek(fd, 0, SEEK_END);
+    int truncated = ftruncate(fd, 0);
+    close(fd);
+    printf("%s %s => ok size=%lld byte=%c end=%lld truncated=%d blocks_small=%d\n", op, path, (long long)st.st_size, got,
+           (long long)end, truncated, st.st_blocks < 1024);
+  } else {
+    printf("%s %s => unknown operation\n", op, path);
+  }
+}
+
+int main(int argc, char **argv) {
+  /* Each argument: op:path[:text] */
+  for (int i = 1; i < argc; i++) {
+    char *op = argv[i], *path = strchr(op, ':');
+    if (!path) continue;
+    *path++ = '\0';
+    char *arg = strchr(path, ':');
+    if (arg) *arg++ = '\0';
+    run(op, path, arg ? arg : "");
+    fflush(stdout);
+  }
+  return 0;
+}
