@@ -9,6 +9,14 @@ export { DetachedStartError, startDetached } from "./bun/detached-process.ts";
 export { type AssetBytes, embeddedAsset, isCompiledBinary } from "./bun/embedded-files.ts";
 export { type FsStats, fstatfs, openInRoot, openRoot } from "./bun/files-in-root.ts";
 export { joinNamespacesOf, NamespaceError, type NamespaceKind } from "./bun/namespaces.ts";
+export {
+  openPacketSocket,
+  type PacketFilterInstruction,
+  type PacketSocket,
+  PacketSocketError,
+  type PacketSocketStatistics,
+  type ReceivedPacket,
+} from "./bun/packet-socket.ts";
 export { replaceProcessImage } from "./bun/process-image.ts";
 export { type SelfCommand, selfCommand } from "./bun/self-command.ts";
 export { sipEnforced } from "./bun/sip.ts";
