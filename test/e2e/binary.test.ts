@@ -106,10 +106,12 @@ describe("the command line", () => {
   });
 
   test("exits 1 with one line of cause and a hint for a command that has not landed, no stack trace", async () => {
-    const result = await run([mirrordBinary(), "port-forward", "-L", "8080:db:5432"]);
+    const result = await run([mirrordBinary(), "port-forward", "-R", "8080"]);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: `mirrord port-forward` is not available yet.*\n {2}hint: .+\n$/);
-    const verbose = await run([mirrordBinary(), "port-forward"], {
+    expect(result.stderr).toMatch(
+      /^error: `mirrord port-forward -R` is not available yet.*\n {2}hint: .+\n$/,
+    );
+    const verbose = await run([mirrordBinary(), "port-forward", "-R", "8080"], {
       env: { ...(process.env as Record<string, string>), MIRRORD_LOG: "debug" },
     });
     expect(verbose.stderr).toMatch(/\n\s+at /);

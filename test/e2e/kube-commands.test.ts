@@ -1,14 +1,16 @@
 /**
  * The Kubernetes commands besides `exec`, run as the built binary against the API stand-in over the
- * cluster simulator: `mirrord ls`.
+ * cluster simulator: `mirrord ls`, `mirrord diagnose latency`, `mirrord port-forward -L` (and its
+ * re-dial when the port-forward stream drops).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_AGENT_IMAGE } from "../../src/config/agent.ts";
 import { type KubeApi, type KubeObject, kubeconfigText, startKubeApi } from "../kube-api/index.ts";
-import { Cluster, simulatorUnavailableReason } from "../simulator/index.ts";
+import { Cluster, type Service, sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
 import { mirrordBinary, type RunResult, run } from "../support/binary.ts";
 
 const unavailable = simulatorUnavailableReason();
@@ -17,6 +19,8 @@ if (unavailable) console.warn(`SKIPPING kube command tests: ${unavailable}`);
 let cluster: Cluster;
 let kube: KubeApi;
 let dir: string;
+let orders: Service;
+const TARGET = "pod/api-7d9f-x2k";
 
 const NS = "shop";
 
@@ -94,6 +98,20 @@ beforeAll(async () => {
   cluster = await Cluster.create({ name: "kubecmd" });
   kube = await startKubeApi({ cluster, mirrord: mirrordBinary(), images: [DEFAULT_AGENT_IMAGE] });
   applyShop();
+  const api = await cluster.addPod({
+    name: "api",
+    hostname: "api-7d9f-x2k",
+    app: sampleApps.httpEcho(8080),
+    ports: [8080],
+  });
+  kube.addPod(api, { name: "api-7d9f-x2k", labels: { app: "api" }, containers: [{ name: "app" }] });
+  // Reachable from pods only: the laptop gets nowhere near 10.244.0.0/16.
+  orders = await cluster.addService({
+    name: "orders",
+    port: 8080,
+    app: sampleApps.httpEcho(8080),
+    env: { APP_MODE: "orders" },
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -205,5 +223,155 @@ describe.skipIf(unavailable !== undefined)("mirrord ls", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("invalid value `pods` for `--target-type`");
     expect(result.stderr).toContain("targetless, pod, deployment");
+  });
+});
+
+/** Session settings: agents leave soon after their last client. */
+function sessionConfig(extra: object = {}): string {
+  const file = join(dir, `config-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify({ agent: { communication_timeout: 5, startup_timeout: 30 }, ...extra }));
+  return file;
+}
+
+async function expectNoAgentLeft(): Promise<void> {
+  const agentPods = () => kube.list("pods", "default").filter((p) => p.metadata.labels?.app === "mirrord");
+  for (let i = 0; i < 100 && (kube.list("jobs", "default").length > 0 || agentPods().length > 0); i++)
+    await Bun.sleep(100);
+  expect(kube.list("jobs", "default")).toEqual([]);
+  expect(agentPods()).toEqual([]);
+}
+
+describe.skipIf(unavailable !== undefined)("mirrord diagnose latency", () => {
+  test("pings the agent it created 100 times and prints min, max and average", async () => {
+    const result = await mirrord(["diagnose", "latency", "-f", sessionConfig({ target: TARGET })]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const stats = /^Latency statistics: min=([\d.]+)ms, max=([\d.]+)ms, avg=([\d.]+)ms\n$/.exec(
+      result.stdout,
+    );
+    expect(stats).not.toBeNull();
+    const [min, max, avg] = (stats as RegExpExecArray).slice(1).map(Number) as [number, number, number];
+    expect(min).toBeGreaterThan(0);
+    expect(min).toBeLessThanOrEqual(avg);
+    expect(avg).toBeLessThanOrEqual(max);
+    await expectNoAgentLeft();
+  }, 60_000);
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen({ host: "127.0.0.1", port: 0 }, () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** A running `mirrord port-forward`, its output so far, and a way to wait for a line of it. */
+function startPortForward(args: string[]) {
+  const child = Bun.spawn([mirrordBinary(), "port-forward", ...args], {
+    env: {
+      ...(process.env as Record<string, string>),
+      KUBECONFIG: kube.kubeconfigPath,
+      MIRRORD_PROGRESS_MODE: "std",
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const output = { stdout: "", stderr: "" };
+  const collect = async (stream: ReadableStream<Uint8Array>, key: "stdout" | "stderr") => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) output[key] += decoder.decode(chunk, { stream: true });
+  };
+  const collected = Promise.all([collect(child.stdout, "stdout"), collect(child.stderr, "stderr")]);
+  const waitFor = async (key: "stdout" | "stderr", text: string) => {
+    for (let i = 0; i < 600 && !output[key].includes(text) && child.exitCode === null; i++)
+      await Bun.sleep(50);
+    if (!output[key].includes(text))
+      throw new Error(
+        `no "${text}" from port-forward (exit ${child.exitCode}): ${output.stdout} ${output.stderr}`,
+      );
+  };
+  const stop = async () => {
+    child.kill("SIGINT");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    const code = await child.exited;
+    clearTimeout(timer);
+    await collected;
+    return code;
+  };
+  return { child, output, waitFor, stop };
+}
+
+async function curlJson(port: number): Promise<Record<string, unknown>> {
+  const result = await run(["curl", "-sS", "--max-time", "10", `http://127.0.0.1:${port}/hello`], {
+    timeoutMs: 15_000,
+  });
+  expect(result.stderr).toBe("");
+  return JSON.parse(result.stdout);
+}
+
+describe.skipIf(unavailable !== undefined)("mirrord port-forward", () => {
+  test("-L by name and by IP reaches a service only the pod can reach; Ctrl-C removes the agent", async () => {
+    const direct = await run(["curl", "-sS", "--max-time", "3", `http://${orders.ip}:8080/`]);
+    expect(direct.code).not.toBe(0);
+    const [byName, byIp] = [await freePort(), await freePort()];
+    const forward = startPortForward([
+      "-f",
+      sessionConfig(),
+      "-t",
+      TARGET,
+      "-L",
+      `${byName}:orders:8080`,
+      "-L",
+      `${byIp}:${orders.ip}:8080`,
+    ]);
+    try {
+      await forward.waitFor("stdout", "Ready!");
+      expect(forward.output.stderr).toContain("Port forwarding is currently an unstable feature");
+      expect(await curlJson(byName)).toMatchObject({ hostname: "orders", mode: "orders", path: "/hello" });
+      expect(await curlJson(byIp)).toMatchObject({ hostname: "orders", path: "/hello" });
+      expect(kube.list("jobs", "default")).toHaveLength(1);
+    } finally {
+      expect(await forward.stop()).toBe(0);
+    }
+    await expectNoAgentLeft();
+  }, 90_000);
+
+  test("a dropped port-forward stream is re-dialled to the same agent and forwarding goes on", async () => {
+    const port = await freePort();
+    const jobsCreated = () =>
+      kube.server.requests.filter((r) => r.startsWith("POST") && r.includes("/jobs")).length;
+    const forward = startPortForward(["-f", sessionConfig(), "-t", TARGET, "-L", `${port}:orders:8080`]);
+    try {
+      await forward.waitFor("stdout", "Ready!");
+      expect(await curlJson(port)).toMatchObject({ hostname: "orders" });
+      const created = jobsCreated();
+      expect(kube.server.dropPortForwards()).toBeGreaterThan(0);
+      await forward.waitFor("stderr", "reconnected to the agent");
+      expect(forward.output.stderr).toContain("the connection to the agent dropped");
+      expect(await curlJson(port)).toMatchObject({ hostname: "orders", path: "/hello" });
+      expect(jobsCreated()).toBe(created);
+    } finally {
+      expect(await forward.stop()).toBe(0);
+    }
+    await expectNoAgentLeft();
+  }, 90_000);
+
+  test("bad mappings are usage errors and -R is not available yet", async () => {
+    const zero = await mirrord(["port-forward", "-L", "0:db:5432"]);
+    expect(zero.code).toBe(2);
+    expect(zero.stderr).toContain("Port `0` is not allowed in argument `0:db:5432`");
+    const format = await mirrord(["port-forward", "-L", "db"]);
+    expect(format.stderr).toContain(
+      "Invalid format of argument `db`, expected `[local-port:]remote-ipv4-or-hostname:remote-port`",
+    );
+    const twice = await mirrord(["port-forward", "-L", "5432:a:1", "-L", "5432:b:2"]);
+    expect(twice.stderr).toContain("Local port `5432` is used by more than one -L mapping");
+    const reverse = await mirrord(["port-forward", "-R", "8080"]);
+    expect(reverse.code).toBe(1);
+    expect(reverse.stderr).toContain("`mirrord port-forward -R` is not available yet");
   });
 });

@@ -103,6 +103,7 @@ export class KubeApiServer {
   readonly received: { method: string; path: string; body: unknown }[] = [];
   /** Caps every list page (as a server may), so tests see `continue` tokens without 500 objects. */
   maxPageSize: number | undefined;
+  private readonly forwards = new Set<ServerWebSocket<ForwardSocket>>();
 
   constructor(private readonly options: ApiServerOptions) {}
 
@@ -119,9 +120,13 @@ export class KubeApiServer {
       },
       fetch: (request, server) => this.handle(request, server),
       websocket: {
-        open: (ws) => this.forwardOpen(ws),
+        open: (ws) => {
+          this.forwards.add(ws);
+          return this.forwardOpen(ws);
+        },
         message: (ws, message) => this.forwardMessage(ws, message),
         close: (ws) => {
+          this.forwards.delete(ws);
           ws.data.tcp?.destroy();
         },
       },
@@ -135,6 +140,17 @@ export class KubeApiServer {
 
   deny(verb: string, resource: string): void {
     this.denials.push({ verb, resource });
+  }
+
+  /**
+   * Cuts every open port-forward WebSocket without a close frame, as a proxy or a restarting API
+   * server does; the pod side of each (the TCP connection to the pod's port) is closed with it.
+   * Returns how many were cut.
+   */
+  dropPortForwards(): number {
+    const open = [...this.forwards];
+    for (const ws of open) ws.terminate();
+    return open.length;
   }
 
   /** Lifts every `deny`. */
