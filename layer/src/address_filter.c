@@ -17,6 +17,14 @@ static const uint8_t *ip_bytes(const mp_ip_address *ip) {
   return ip->kind == MP_IP_ADDRESS_V4 ? ip->u.v4.octets : ip->u.v6.octets;
 }
 
+/* `0.0.0.0` and `::` in a filter stand for any IP. */
+static bool is_unspecified(const mp_ip_address *ip) {
+  const uint8_t *bytes = ip_bytes(ip);
+  for (int i = 0; i < ip_length(ip); i++)
+    if (bytes[i]) return false;
+  return true;
+}
+
 static bool in_subnet(const uint8_t *address, const uint8_t *network, int prefix) {
   int whole = prefix / 8, rest = prefix % 8;
   if (memcmp(address, network, (size_t)whole) != 0) return false;
@@ -34,6 +42,7 @@ static bool entry_matches(const mp_address_filter_entry *entry, const char *node
     return strlen(node) == entry->u.name.name.len &&
            strncasecmp(node, (const char *)entry->u.name.name.ptr, entry->u.name.name.len) == 0;
   case MP_ADDRESS_FILTER_ENTRY_IP:
+    if (is_unspecified(&entry->u.ip.ip)) return address_len > 0;
     return address_len == ip_length(&entry->u.ip.ip) &&
            memcmp(address, ip_bytes(&entry->u.ip.ip), (size_t)address_len) == 0;
   case MP_ADDRESS_FILTER_ENTRY_SUBNET:
@@ -44,7 +53,7 @@ static bool entry_matches(const mp_address_filter_entry *entry, const char *node
   }
 }
 
-static uint16_t entry_port(const mp_address_filter_entry *entry) {
+uint16_t address_filter_entry_port(const mp_address_filter_entry *entry) {
   switch (entry->kind) {
   case MP_ADDRESS_FILTER_ENTRY_NAME: return entry->u.name.port;
   case MP_ADDRESS_FILTER_ENTRY_IP: return entry->u.ip.port;
@@ -58,9 +67,13 @@ bool address_filter_matches(const mp_address_filter_entry *entries, uint32_t cou
   uint8_t address[16];
   int address_len = parse_ip(node, address);
   for (uint32_t i = 0; i < count; i++) {
-    uint16_t wanted = entry_port(&entries[i]);
+    uint16_t wanted = address_filter_entry_port(&entries[i]);
     if (wanted != 0 && wanted != port) continue;
     if (entry_matches(&entries[i], node, address, address_len)) return true;
   }
   return false;
+}
+
+bool address_filter_entry_matches_ip(const mp_address_filter_entry *entry, const uint8_t *ip, int ip_len) {
+  return entry->kind != MP_ADDRESS_FILTER_ENTRY_NAME && entry_matches(entry, "", ip, ip_len);
 }

@@ -9,6 +9,8 @@ import type { ProtocolClient } from "../transport/client.ts";
 import { answerSessionControl, describeEnd, FramedSocket } from "../transport/framed-socket.ts";
 import type { Logger } from "../transport/log.ts";
 import type { EnvComposer } from "./env-composer.ts";
+import type { IncomingProxy } from "./incoming.ts";
+import type { OutgoingRelay } from "./outgoing.ts";
 
 /** The errno a layer sees for requests cut off by the agent's loss. */
 export const AGENT_LOST_ERRNO = 5; // EIO
@@ -20,6 +22,10 @@ export interface LayerSessionDeps {
   /** Turns the agent's Env into what the program gets (env_file, mapping, override). */
   composeEnv: EnvComposer;
   log: Logger;
+  /** Makes the layers' outgoing connections (Connect → local intercept + agent connection). */
+  outgoing: OutgoingRelay;
+  /** The layers' listeners on mirrored/stolen ports (Subscribe, Unsubscribe, ConnMetadata). */
+  incoming: IncomingProxy;
   onEnd: (session: LayerSession) => void;
 }
 
@@ -37,6 +43,8 @@ export class LayerSession {
       onFrame: (frame) => this.receive(frame),
       onEnd: (end) => {
         deps.log.info("layer disconnected", { layer: deps.id, cause: describeEnd(end) });
+        deps.outgoing.layerEnded(deps.id);
+        deps.incoming.layerEnded(deps.id);
         deps.onEnd(this);
       },
     });
@@ -67,6 +75,15 @@ export class LayerSession {
     }
     if (answerSessionControl(this.link, message, requestId)) return;
     if (requestId === 0n) this.deps.agent.notify(message);
+    else if (message.type === "Connect")
+      this.answer(requestId, () => this.deps.outgoing.connect(message, this.deps.id));
+    else if (message.type === "Subscribe")
+      this.answer(requestId, () => this.deps.incoming.subscribe(this.deps.id, message));
+    else if (message.type === "Unsubscribe") {
+      this.deps.incoming.unsubscribe(this.deps.id, message.port);
+      this.answer(requestId, async () => ({ type: "Ok" }));
+    } else if (message.type === "ConnMetadata")
+      this.answer(requestId, () => this.deps.incoming.peers.lookup(message));
     else this.forward(message, requestId);
   }
 
@@ -94,6 +111,15 @@ export class LayerSession {
   }
 
   private forward(message: Message, requestId: bigint): void {
+    this.answer(requestId, () =>
+      this.deps.agent
+        .request(message)
+        .then((reply) => (reply.type === "Env" ? this.deps.composeEnv(reply) : reply)),
+    );
+  }
+
+  /** Answers `requestId` with what `produce` resolves to, unless `agentLost` answered it first. */
+  private answer(requestId: bigint, produce: () => Promise<Message>): void {
     if (this.inFlight.has(requestId)) {
       this.link.send(
         {
@@ -109,9 +135,8 @@ export class LayerSession {
       return;
     }
     this.inFlight.add(requestId);
-    this.deps.agent.request(message).then(
-      async (reply) => {
-        const answer = reply.type === "Env" ? await this.deps.composeEnv(reply) : reply;
+    produce().then(
+      (answer) => {
         if (this.inFlight.delete(requestId)) this.link.send(answer, requestId);
       },
       () => {

@@ -17,7 +17,9 @@ import { ProtocolClient } from "../transport/client.ts";
 import { IdleTimer } from "../transport/idle-timer.ts";
 import { Logger, parseLogLevel } from "../transport/log.ts";
 import { envComposerFor } from "./env-composer.ts";
+import { IncomingProxy } from "./incoming.ts";
 import { LayerSession } from "./layer-session.ts";
+import { OutgoingRelay } from "./outgoing.ts";
 
 export const INTPROXY_VERSION: string = packageJson.version;
 const AGENT_CONNECT_TIMEOUT_MS = 10_000;
@@ -166,6 +168,8 @@ export async function runIntproxy(env: NodeJS.ProcessEnv = process.env): Promise
     },
   });
   const composeEnv = envComposerFor(settings.envFeature, process.cwd());
+  const outgoing = new OutgoingRelay(agent, log);
+  const incoming = new IncomingProxy(agent, log);
   let nextLayerId = 0;
   const server = createServer((socket: Socket) => {
     if (!isLoopback(socket.remoteAddress)) {
@@ -178,6 +182,8 @@ export async function runIntproxy(env: NodeJS.ProcessEnv = process.env): Promise
       identity: { serverVersion: `mirrord-intproxy ${INTPROXY_VERSION}` },
       agent,
       composeEnv,
+      outgoing,
+      incoming,
       log,
       onEnd: (ended) => {
         if (sessions.delete(ended)) idle.peerLeft();
@@ -185,7 +191,9 @@ export async function runIntproxy(env: NodeJS.ProcessEnv = process.env): Promise
     });
     sessions.add(session);
   });
-  agent.onUnsolicited((frame) => logUnsolicited(log, frame));
+  agent.onUnsolicited((frame) => {
+    if (!outgoing.receive(frame.message) && !incoming.receive(frame)) logUnsolicited(log, frame);
+  });
   agent.onClose((reason) => {
     if (exiting) return;
     log.error("agent connection lost", { reason });

@@ -41,6 +41,7 @@ export class ProtocolClient {
   private unsolicitedHandler: (frame: Frame) => void = () => {};
   private closeHandlers: ((reason: string) => void)[] = [];
   private lostReason: string | null = null;
+  private inputHolds = 0;
   private link!: FramedSocket;
   private hello: { resolve(reply: Message): void } | null = null;
   serverVersion = "";
@@ -93,6 +94,25 @@ export class ProtocolClient {
   /** Sends a message that expects no reply (request id 0). */
   notify(message: Message): void {
     if (this.lostReason === null) this.link.send(message);
+  }
+
+  /** Bytes sent but not yet flushed to the server: relays stop reading their source above a bound. */
+  backlog(): number {
+    return this.link?.backlog ?? 0;
+  }
+
+  /** Runs `callback` once the backlog is flushed. */
+  whenDrained(callback: () => void): void {
+    this.link.whenDrained(callback);
+  }
+
+  /** Stops reading from the server until every hold is released (a slow local reader pushes back). */
+  holdInput(): void {
+    if (this.inputHolds++ === 0) this.link.pauseInput();
+  }
+
+  releaseInput(): void {
+    if (this.inputHolds > 0 && --this.inputHolds === 0) this.link.resumeInput();
   }
 
   /** Messages that answer no pending request: Log, events, stream data. */

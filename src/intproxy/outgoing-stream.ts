@@ -1,0 +1,161 @@
+/**
+ * The local end of one outgoing stream (TCP or unix): a one-shot listener the layer connects the
+ * program's own socket to, then a relay between that socket and the agent's connection.
+ *
+ * Close handshake with the agent (see src/agent/features/outgoing-stream.ts): the first
+ * `OutgoingClose` we send is the program's FIN; a second one means the program's socket is gone.
+ * Flow control: the program's socket is not read while the agent link holds more than
+ * AGENT_BACKLOG unsent bytes; the agent link is not read while the program's socket holds more
+ * than LOCAL_BACKLOG unread bytes.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type SocketAddress, socketAddressFromIp } from "../protocol/index.ts";
+import type { ProtocolClient } from "../transport/client.ts";
+
+const AGENT_BACKLOG = 4 << 20;
+const LOCAL_BACKLOG = 4 << 20;
+/** The layer connects right after it gets the address; a listener nobody uses is not kept. */
+const ACCEPT_TIMEOUT_MS = 30_000;
+
+export type StreamListenKind = "ipv4" | "ipv6" | "unix";
+
+export class InterceptStream {
+  private socket: Socket | null = null;
+  private readonly early: Uint8Array[] = [];
+  private remoteEnded = false;
+  private finSent = false;
+  private inputHeld = false;
+  private gone = false;
+  private readonly acceptTimer: ReturnType<typeof setTimeout>;
+
+  private constructor(
+    readonly agentConnId: bigint,
+    private readonly agent: ProtocolClient,
+    private readonly server: Server,
+    readonly address: SocketAddress,
+    private readonly unixPath: string | null,
+    private readonly onGone: () => void,
+  ) {
+    server.on("connection", (socket) => this.accepted(socket));
+    this.acceptTimer = setTimeout(() => this.destroy(), ACCEPT_TIMEOUT_MS);
+    this.acceptTimer.unref();
+  }
+
+  static async open(
+    kind: StreamListenKind,
+    agentConnId: bigint,
+    agent: ProtocolClient,
+    onGone: () => void,
+  ): Promise<InterceptStream> {
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: false });
+    if (kind === "unix") {
+      const dir = join(tmpdir(), "mirrord-unix-sockets");
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const path = join(dir, randomBytes(8).toString("hex"));
+      await listen(server, { path });
+      return new InterceptStream(agentConnId, agent, server, { kind: "unixPath", path }, path, onGone);
+    }
+    const host = kind === "ipv4" ? "127.0.0.1" : "::1";
+    await listen(server, { host, port: 0 });
+    const bound = server.address();
+    const port = typeof bound === "object" && bound ? bound.port : 0;
+    return new InterceptStream(agentConnId, agent, server, socketAddressFromIp(host, port), null, onGone);
+  }
+
+  /** Bytes from the remote end. */
+  fromAgent(data: Uint8Array): void {
+    if (!this.socket) {
+      this.early.push(data);
+      return;
+    }
+    this.socket.write(data);
+    if (this.socket.writableLength > LOCAL_BACKLOG && !this.inputHeld) {
+      this.inputHeld = true;
+      this.agent.holdInput();
+    }
+  }
+
+  /** The remote end finished sending. */
+  agentClosed(): void {
+    this.remoteEnded = true;
+    if (this.socket) this.socket.end();
+  }
+
+  destroy(): void {
+    if (this.socket) this.socket.destroy();
+    else this.finish();
+  }
+
+  private accepted(socket: Socket): void {
+    if (this.socket) {
+      socket.destroy();
+      return;
+    }
+    clearTimeout(this.acceptTimer);
+    this.socket = socket;
+    this.closeListener();
+    socket.setNoDelay(true);
+    for (const chunk of this.early.splice(0)) this.fromAgent(chunk);
+    if (this.remoteEnded) socket.end();
+    socket.on("data", (chunk: Buffer) => this.fromProgram(chunk));
+    socket.on("end", () => this.programFinished());
+    socket.on("drain", () => this.releaseAgent());
+    socket.on("error", () => socket.destroy());
+    socket.on("close", () => this.finish());
+  }
+
+  private fromProgram(chunk: Buffer): void {
+    this.agent.notify({ type: "OutgoingData", connId: this.agentConnId, data: chunk });
+    const socket = this.socket;
+    if (socket && this.agent.backlog() > AGENT_BACKLOG && !socket.isPaused()) {
+      socket.pause();
+      this.agent.whenDrained(() => {
+        if (!socket.destroyed) socket.resume();
+      });
+    }
+  }
+
+  private programFinished(): void {
+    if (this.finSent) return;
+    this.finSent = true;
+    this.agent.notify({ type: "OutgoingClose", connId: this.agentConnId });
+  }
+
+  private releaseAgent(): void {
+    if (!this.inputHeld) return;
+    this.inputHeld = false;
+    this.agent.releaseInput();
+  }
+
+  private finish(): void {
+    if (this.gone) return;
+    this.gone = true;
+    clearTimeout(this.acceptTimer);
+    this.closeListener();
+    this.releaseAgent();
+    this.programFinished();
+    // The program's socket is gone for good while the remote may still be sending: say so.
+    if (!this.remoteEnded) this.agent.notify({ type: "OutgoingClose", connId: this.agentConnId });
+    this.onGone();
+  }
+
+  private closeListener(): void {
+    if (!this.server.listening) return;
+    this.server.close();
+    if (this.unixPath) rmSync(this.unixPath, { force: true });
+  }
+}
+
+function listen(server: Server, options: { host: string; port: number } | { path: string }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen({ ...options, backlog: 4 }, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}

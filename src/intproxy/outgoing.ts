@@ -1,0 +1,118 @@
+/**
+ * Outgoing connections of every layer, over the one agent link. For each `Connect` a layer sends,
+ * the intproxy opens a local intercept (a loopback or unix listener for streams, a loopback datagram
+ * socket for UDP) BEFORE asking the agent, so no byte from the remote can arrive unrouted, then
+ * answers the layer with the agent's `Connected` plus `interceptAddress`. The layer connects the
+ * program's own socket there; from then on bytes are relayed as `OutgoingData`.
+ *
+ * The agent sees only this process's connection ids (one counter for all layers); a layer's own id
+ * is echoed back in its reply and otherwise unused.
+ */
+import { ErrorKind, ipEndpoint, type Message, type MessageOf } from "../protocol/index.ts";
+import type { ProtocolClient } from "../transport/client.ts";
+import type { Logger } from "../transport/log.ts";
+import { InterceptDatagram } from "./outgoing-datagram.ts";
+import { InterceptStream, type StreamListenKind } from "./outgoing-stream.ts";
+
+const EAFNOSUPPORT = 97;
+const EIO = 5;
+
+type Intercept = InterceptStream | InterceptDatagram;
+
+export class OutgoingRelay {
+  private nextConnId = 1n;
+  private readonly intercepts = new Map<bigint, Intercept>();
+  private readonly ofLayer = new Map<number, Set<bigint>>();
+
+  constructor(
+    private readonly agent: ProtocolClient,
+    private readonly log: Logger,
+  ) {}
+
+  /** Answers a layer's `Connect` with `Connected{interceptAddress}` or the agent's error. */
+  async connect(request: MessageOf<"Connect">, layerId: number): Promise<Message> {
+    const agentConnId = this.nextConnId++;
+    let intercept: Intercept;
+    try {
+      const opened = await this.openIntercept(request, agentConnId, () => this.forget(agentConnId, layerId));
+      if (!opened)
+        return errorReply(
+          EAFNOSUPPORT,
+          ErrorKind.notImplemented,
+          `outgoing ${request.transport} is not supported`,
+        );
+      intercept = opened;
+    } catch (error) {
+      return errorReply(EIO, ErrorKind.io, `cannot open a local intercept: ${(error as Error).message}`);
+    }
+    this.intercepts.set(agentConnId, intercept);
+    const owned = this.ofLayer.get(layerId) ?? new Set();
+    owned.add(agentConnId);
+    this.ofLayer.set(layerId, owned);
+
+    let reply: Message;
+    try {
+      reply = await this.agent.request({ ...request, connId: agentConnId });
+    } catch (error) {
+      intercept.destroy();
+      throw error;
+    }
+    if (reply.type !== "Connected") {
+      this.forget(agentConnId, layerId);
+      intercept.destroy();
+      return reply;
+    }
+    this.log.debug("outgoing connection", {
+      layer: layerId,
+      conn: String(agentConnId),
+      transport: request.transport,
+    });
+    return { ...reply, connId: request.connId, interceptAddress: intercept.address };
+  }
+
+  /** Routes the agent's `OutgoingData`/`OutgoingClose`; false for any other message. */
+  receive(message: Message): boolean {
+    if (message.type === "OutgoingData") {
+      this.intercepts.get(message.connId)?.fromAgent(message.data);
+      return true;
+    }
+    if (message.type === "OutgoingClose") {
+      this.intercepts.get(message.connId)?.agentClosed();
+      return true;
+    }
+    return false;
+  }
+
+  /** A layer left: its connections go with it. */
+  layerEnded(layerId: number): void {
+    for (const connId of this.ofLayer.get(layerId) ?? []) this.intercepts.get(connId)?.destroy();
+    this.ofLayer.delete(layerId);
+  }
+
+  private openIntercept(
+    request: MessageOf<"Connect">,
+    agentConnId: bigint,
+    onGone: () => void,
+  ): Promise<Intercept> | null {
+    const ip = ipEndpoint(request.address);
+    if (request.transport === "udp" && ip)
+      return InterceptDatagram.open(ip.family, agentConnId, this.agent, onGone);
+    let kind: StreamListenKind | null = null;
+    if (request.transport === "tcp" && ip) kind = ip.family === 4 ? "ipv4" : "ipv6";
+    if (request.transport === "unixStream" && !ip) kind = "unix";
+    return kind ? InterceptStream.open(kind, agentConnId, this.agent, onGone) : null;
+  }
+
+  private forget(agentConnId: bigint, layerId: number): void {
+    this.intercepts.delete(agentConnId);
+    this.ofLayer.get(layerId)?.delete(agentConnId);
+  }
+}
+
+function errorReply(
+  errno: number,
+  kind: (typeof ErrorKind)[keyof typeof ErrorKind],
+  message: string,
+): Message {
+  return { type: "ErrorReply", error: { errno, kind, message } };
+}
