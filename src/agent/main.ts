@@ -9,6 +9,8 @@ import { joinNamespacesOf, replaceProcessImage, selfCommand } from "../platform/
 import { parseHexSecret } from "../transport/address.ts";
 import { Logger, parseLogLevel } from "../transport/log.ts";
 import { findContainerPid } from "./container-pid.ts";
+import { incomingService } from "./features/incoming.ts";
+import { sweepStaleChains } from "./incoming/steal/iptables.ts";
 import type { AgentOptions } from "./options.ts";
 import { AgentServer } from "./server.ts";
 import { ephemeralContext, type TargetContext, targetedContext, targetlessContext } from "./target.ts";
@@ -86,6 +88,7 @@ export async function runAgent(options: AgentOptions, env: NodeJS.ProcessEnv = p
     throw new AgentStartError((error as Error).message);
   }
   const target = resolveTarget(options, log);
+  if (target.mode !== "targetless") await sweepStaleChains(log);
   if (!secret) log.warn("MIRRORD_AGENT_SECRET is not set: accepting every client");
   const server = new AgentServer({
     port: options.port,
@@ -103,6 +106,7 @@ export async function runAgent(options: AgentOptions, env: NodeJS.ProcessEnv = p
   log.info("listening", { address, mode: target.mode, pid: target.pid ?? "none" });
   process.stdout.write(`agent ready - version ${AGENT_VERSION}\n`);
   const reason = await server.done;
+  await incomingService.close();
   log.info("exiting", { reason });
   return 0;
 }

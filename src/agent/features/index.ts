@@ -4,6 +4,7 @@ import { envFeature } from "./env.ts";
 import { filesFeature } from "./files.ts";
 import type { FeatureHandlers } from "./handler.ts";
 import { hostnameFeature } from "./hostname.ts";
+import { incomingFeature } from "./incoming.ts";
 import { outgoingFeature } from "./outgoing.ts";
 
 export const FEATURES: readonly FeatureHandlers[] = [
@@ -12,4 +13,5 @@ export const FEATURES: readonly FeatureHandlers[] = [
   dnsFeature,
   filesFeature,
   outgoingFeature,
+  incomingFeature,
 ];

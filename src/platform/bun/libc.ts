@@ -7,6 +7,10 @@ const SYMBOLS = {
   setns: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
   setsid: { args: [], returns: FFIType.i32 },
   dup2: { args: [FFIType.i32, FFIType.i32], returns: FFIType.i32 },
+  getsockopt: {
+    args: [FFIType.i32, FFIType.i32, FFIType.i32, FFIType.ptr, FFIType.ptr],
+    returns: FFIType.i32,
+  },
   __errno_location: { args: [], returns: FFIType.ptr },
 } as const;
 

@@ -1,0 +1,61 @@
+/**
+ * A client connection redirected to the agent. Besides the `TappedConnection` view, it can be handed
+ * back to the pod's own app (`passThrough`), which is what happens when nobody (or no longer anybody)
+ * wants it, and what the HTTP filter does with requests no filter matches.
+ */
+import { connect, type Socket } from "node:net";
+import type { Endpoint, TappedConnection } from "../tap.ts";
+
+export class StolenConnection implements TappedConnection {
+  readonly inbound: Socket;
+  readonly reply: Socket;
+
+  constructor(
+    /** The client's socket, accepted by the steal listener. */
+    readonly socket: Socket,
+    readonly remote: Endpoint,
+    /** The original destination: the pod's address and the stolen port. */
+    readonly local: Endpoint,
+  ) {
+    this.inbound = socket;
+    this.reply = socket;
+  }
+
+  get port(): number {
+    return this.local.port;
+  }
+
+  destroy(): void {
+    this.socket.resetAndDestroy();
+  }
+
+  /** A new connection to the pod's own app, which the steal redirect does not catch (it is local). */
+  connectOriginal(): Socket {
+    const upstream = connect({ host: this.local.address, port: this.local.port });
+    upstream.setNoDelay(true);
+    return upstream;
+  }
+
+  /**
+   * Connects to the original destination from inside the pod (locally originated traffic is never
+   * redirected) and splices the two sockets; `replay` is what was already read from the client.
+   * Whoever was reading `socket` must have stopped.
+   */
+  passThrough(replay: readonly Uint8Array[] = []): void {
+    const client = this.socket;
+    client.removeAllListeners("data");
+    client.removeAllListeners("end");
+    client.pause();
+    const upstream = this.connectOriginal();
+    for (const chunk of replay) upstream.write(chunk);
+    upstream.once("connect", () => {
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.resume();
+    });
+    upstream.on("error", () => client.resetAndDestroy());
+    client.on("error", () => upstream.resetAndDestroy());
+    client.on("close", () => upstream.end());
+    upstream.on("close", () => client.end());
+  }
+}
