@@ -1,13 +1,18 @@
 /**
  * Benchmarks, each against a baseline measured in the same run (not part of the test suite).
+ *   P1-P3: remote files (see filesRows).
  *   P7: wall time of `mirrord exec -- true` over connect_tcp minus a bare `true` (medians).
  * Later issues add rows (files, network, HTTP filtering).
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sampleApps } from "../test/simulator/index.ts";
 import { type PodSession, startPodSession } from "../test/support/pod-session.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const REPO = join(import.meta.dir, "..");
+const MIRRORD = join(REPO, "dist", "mirrord");
 
 interface Row {
   id: string;
@@ -63,6 +68,137 @@ async function p7(session: PodSession): Promise<Row> {
   };
 }
 
+/** `ns=… ops=… bytes=…` of one fs_bench run, under mirrord (fs mode read) or not. */
+async function fsBench(session: PodSession | undefined, args: string[]): Promise<Record<string, number>> {
+  const argv = session ? [MIRRORD, "exec", "--fs-mode", "read", "--", ...args] : args;
+  const env = {
+    ...(process.env as Record<string, string>),
+    MIRRORD_CONNECT_TCP: session?.agentAddress ?? "",
+  };
+  const child = Bun.spawn(argv, {
+    env: { ...env, MIRRORD_PROGRESS_MODE: "off" },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  if (code !== 0) throw new Error(`${argv.join(" ")} exited ${code}: ${err}`);
+  return Object.fromEntries(
+    out
+      .trim()
+      .split(" ")
+      .map((field) => field.split("="))
+      .map(([k, v]) => [k, Number(v)]),
+  );
+}
+
+/**
+ * P1: 100k open+fstat+close of a local file under the layer ÷ without (the fs policy's cost on local files).
+ * P2: a 64 MiB pod file read in 64 KiB reads ÷ the same bytes through a two-hop TCP relay (port-forward →
+ *     socat in the pod's network namespace), both as MiB/s.
+ * P3: 1-byte reads of a 4 KiB pod file, µs per read (read-ahead serves them).
+ */
+async function filesRows(session: PodSession): Promise<Row[]> {
+  const work = mkdtempSync(join(tmpdir(), "mirrord-bench-files-"));
+  try {
+    const bench = join(work, "fs_bench");
+    const gcc = Bun.spawnSync(["gcc", "-O2", "-o", bench, join(REPO, "test/e2e/programs/fs_bench.c")]);
+    if (gcc.exitCode !== 0) throw new Error(`gcc fs_bench.c: ${gcc.stderr}`);
+    const local = join(work, "local.txt");
+    writeFileSync(local, "local");
+    // CPU time per operation, runs alternating with and without the layer: other work on the machine
+    // shifts both sides alike.
+    const openStat = [bench, "openstat", local, "100000"];
+    const perOp = (run: Record<string, number>) => (run.cpu_ns as number) / (run.ops as number);
+    const p1Base: number[] = [];
+    const p1Runs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      p1Base.push(perOp(await fsBench(undefined, openStat)));
+      p1Runs.push(perOp(await fsBench(session, openStat)));
+    }
+    const [p1, p1Baseline] = [median(p1Runs), median(p1Base)];
+
+    const big = Buffer.alloc(64 * 1024 * 1024, "mirrord");
+    const podRoot = `/proc/${session.pod.appPid}/root`;
+    writeFileSync(`${podRoot}/big.bin`, big);
+    writeFileSync(`${podRoot}/small.bin`, big.subarray(0, 4096));
+    const hostCopy = join(work, "big.bin");
+    writeFileSync(hostCopy, big);
+    const relay = session.cluster.spawnInPodNetns(session.pod, [
+      "socat",
+      "-U",
+      "TCP-LISTEN:9100,reuseaddr,fork,nodelay",
+      `OPEN:${hostCopy}`,
+    ]);
+    const mibps = (run: Record<string, number>) =>
+      (run.bytes as number) / 1024 / 1024 / ((run.ns as number) / 1e9);
+    let p2Base: number;
+    try {
+      const forward = await session.cluster.forward(session.pod, 9100);
+      const viaRelay = () =>
+        fsBench(undefined, [bench, "tcpread", forward.host, String(forward.port), "65536"]);
+      // The relay listens a moment after it starts: until then the forward hands back an empty stream.
+      for (let tries = 0; (await viaRelay()).bytes !== big.length; tries++) {
+        if (tries === 50)
+          throw new Error(`the TCP relay in the pod never served the file: ${relay.stderr()}`);
+        await Bun.sleep(100);
+      }
+      p2Base = median(await timesOf(3, viaRelay, mibps));
+    } finally {
+      relay.kill();
+    }
+    const p2 = median(await timesOf(3, () => fsBench(session, [bench, "read", "/big.bin", "65536"]), mibps));
+    const p3 = median(
+      await timesOf(
+        3,
+        () => fsBench(session, [bench, "read", "/small.bin", "1"]),
+        (run) => (run.ns as number) / 1000 / (run.ops as number),
+      ),
+    );
+    return [
+      {
+        id: "P1",
+        what: "open+fstat+close of a local file, 100k, CPU time (median of 5)",
+        measured: `${(p1 / 1000).toFixed(2)} µs/op`,
+        baseline: `${(p1Baseline / 1000).toFixed(2)} µs/op`,
+        result: `×${(p1 / p1Baseline).toFixed(2)}`,
+        goal: "≤ 1.10",
+      },
+      {
+        id: "P2",
+        what: "64 MiB pod file in 64 KiB reads vs two-hop TCP relay (median of 3)",
+        measured: `${p2.toFixed(0)} MiB/s`,
+        baseline: `${p2Base.toFixed(0)} MiB/s`,
+        result: `×${(p2 / p2Base).toFixed(2)}`,
+        goal: "≥ 0.5",
+      },
+      {
+        id: "P3",
+        what: "1-byte reads of a 4 KiB pod file (median of 3)",
+        measured: `${p3.toFixed(2)} µs/read`,
+        baseline: "-",
+        result: `${p3.toFixed(2)} µs`,
+        goal: "≤ 20 µs",
+      },
+    ];
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+async function timesOf<T>(
+  runs: number,
+  once: () => Promise<T>,
+  measure: (value: T) => number,
+): Promise<number[]> {
+  const values: number[] = [];
+  for (let i = 0; i < runs; i++) values.push(measure(await once()));
+  return values;
+}
+
 function printTable(rows: Row[]): void {
   const header: Row = {
     id: "row",
@@ -85,7 +221,7 @@ const session = await startPodSession("bench", {
   ports: [8080],
 });
 try {
-  printTable([await p7(session)]);
+  printTable([...(await filesRows(session)), await p7(session)]);
 } finally {
   await session.destroy();
 }

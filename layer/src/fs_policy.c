@@ -211,9 +211,32 @@ static pcre2_match_data *match_data(void) {
   return thread_match;
 }
 
+/* Paths are checked once by fs_policy_route (valid_utf8), not again by every one of its matches. */
 static bool matches(const pcre2_code *code, const char *path, size_t len) {
   pcre2_match_data *data = match_data();
-  return code && data && pcre2_match(code, (PCRE2_SPTR)path, len, 0, 0, data, NULL) >= 0;
+  return code && data && pcre2_match(code, (PCRE2_SPTR)path, len, 0, PCRE2_NO_UTF_CHECK, data, NULL) >= 0;
+}
+
+/* Strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF), as PCRE2_UTF requires. */
+static bool valid_utf8(const unsigned char *s, size_t len) {
+  for (size_t i = 0; i < len;) {
+    unsigned char lead = s[i];
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    size_t extra = (lead & 0xE0) == 0xC0 ? 1 : (lead & 0xF0) == 0xE0 ? 2 : (lead & 0xF8) == 0xF0 ? 3 : 0;
+    if (extra == 0 || i + extra >= len) return false;
+    uint32_t point = lead & (0x3F >> extra);
+    for (size_t k = 1; k <= extra; k++) {
+      if ((s[i + k] & 0xC0) != 0x80) return false;
+      point = (point << 6) | (s[i + k] & 0x3F);
+    }
+    static const uint32_t smallest[] = {0, 0x80, 0x800, 0x10000};
+    if (point < smallest[extra] || point > 0x10FFFF || (point >= 0xD800 && point <= 0xDFFF)) return false;
+    i += extra + 1;
+  }
+  return true;
 }
 
 static bool any_matches(const struct pattern_list *list, const char *path, size_t len) {
@@ -260,6 +283,7 @@ enum fs_route fs_policy_route(const char *path, bool writing, char *resolved, si
   *remapped = false;
   if (policy.mode == FS_MODE_LOCAL || !path || !absolute_path(path, resolved, resolved_len))
     return FS_ROUTE_LOCAL;
+  if (!valid_utf8((const unsigned char *)resolved, strlen(resolved))) return FS_ROUTE_LOCAL;
   *remapped = apply_mapping(resolved, resolved_len);
   size_t len = strlen(resolved);
   if (any_matches(&policy.not_found, resolved, len)) return FS_ROUTE_NOT_FOUND;

@@ -48,33 +48,65 @@ void remote_file_unref(struct remote_file *file) {
   pthread_mutex_unlock(&files_lock);
 }
 
-static bool reads_ahead(struct remote_file *file) {
-  if ((file->flags & O_ACCMODE) != O_RDONLY || fs_policy_read_buffer() == 0) return false;
-  if (!file->ahead) {
-    size_t cap = fs_policy_read_buffer();
-    void *buf = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (buf == MAP_FAILED) return false;
-    file->ahead = buf;
-    file->ahead_cap = cap;
-  }
+/*
+ * Read-ahead window: `readonly_file_buffer` bytes, doubled on every refill that continues where the last
+ * one ended (up to one full remote read), so streaming a large file costs few round trips while a
+ * certificate read byte by byte costs one.
+ */
+static size_t window_for(struct remote_file *file, uint64_t offset) {
+  size_t base = fs_policy_read_buffer();
+  bool sequential = file->ahead_len > 0 && offset == file->ahead_offset + file->ahead_len;
+  if (!sequential) return base;
+  size_t grown = file->ahead_len * 2 < REMOTE_MAX_IO ? file->ahead_len * 2 : REMOTE_MAX_IO;
+  return grown > base ? grown : base;
+}
+
+/* Makes room for `size` buffered bytes; false when memory runs out (the read then goes direct). */
+static bool reserve(struct remote_file *file, size_t size) {
+  if (file->ahead_cap >= size) return true;
+  void *buf = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (buf == MAP_FAILED) return false;
+  if (file->ahead) munmap(file->ahead, file->ahead_cap);
+  file->ahead = buf;
+  file->ahead_cap = size;
+  file->ahead_len = 0;
   return true;
 }
 
+/* Refills the buffer at `offset`; returns the bytes now buffered there (0 at the end) or -errno. */
+static ssize_t refill(struct remote_file *file, size_t window, uint64_t offset) {
+  ssize_t got = remote_read_at(file->handle, file->ahead, window, offset);
+  if (got < 0) return got;
+  file->ahead_offset = offset;
+  file->ahead_len = (size_t)got;
+  return got;
+}
+
+/* Like pread(2) on a regular file: short only at the end of the file. */
 static ssize_t pread_locked(struct remote_file *file, void *buf, size_t len, uint64_t offset) {
-  if (len == 0) return 0;
-  if (!reads_ahead(file) || len >= file->ahead_cap) return remote_read_at(file->handle, buf, len, offset);
-  bool hit = offset >= file->ahead_offset && offset < file->ahead_offset + file->ahead_len;
-  if (!hit) {
-    ssize_t got = remote_read_at(file->handle, file->ahead, file->ahead_cap, offset);
-    if (got < 0) return got;
-    file->ahead_offset = offset;
-    file->ahead_len = (size_t)got;
-    if (got == 0) return 0;
+  bool buffered = (file->flags & O_ACCMODE) == O_RDONLY && fs_policy_read_buffer() > 0;
+  size_t done = 0;
+  while (done < len) {
+    uint64_t at = offset + done;
+    size_t want = len - done;
+    bool hit = buffered && at >= file->ahead_offset && at < file->ahead_offset + file->ahead_len;
+    if (!hit) {
+      size_t window = buffered ? window_for(file, at) : 0;
+      bool direct = want >= window || !reserve(file, window);
+      ssize_t got = direct ? remote_read_at(file->handle, (char *)buf + done, want, at) : refill(file, window, at);
+      if (got < 0) return done ? (ssize_t)done : got;
+      if (got == 0) break;
+      if (direct) {
+        done += (size_t)got;
+        continue;
+      }
+    }
+    size_t available = file->ahead_offset + file->ahead_len - at;
+    size_t n = want < available ? want : available;
+    memcpy((char *)buf + done, file->ahead + (at - file->ahead_offset), n);
+    done += n;
   }
-  size_t available = file->ahead_offset + file->ahead_len - offset;
-  size_t n = len < available ? len : available;
-  memcpy(buf, file->ahead + (offset - file->ahead_offset), n);
-  return (ssize_t)n;
+  return (ssize_t)done;
 }
 
 ssize_t remote_file_pread(struct remote_file *file, void *buf, size_t len, uint64_t offset) {

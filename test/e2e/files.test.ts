@@ -6,10 +6,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -43,6 +45,7 @@ beforeAll(async () => {
     copyFileSync(join(PROGRAMS, script), join(bin, script));
   rmSync(DIR, { recursive: true, force: true });
   mkdirSync(join(DIR, "data"), { recursive: true });
+  mkdirSync(join(DIR, "ro"));
   writeFileSync(join(DIR, "config.yaml"), "mode: laptop");
   writeFileSync(join(DIR, "laptop-only.txt"), "only on the laptop");
   writeFileSync(join(DIR, "data", "secret"), "laptop secret");
@@ -56,6 +59,7 @@ beforeAll(async () => {
       [`${DIR}/data/secret`]: "s3cr3t-from-pod",
       [`${DIR}/data/sub/a.txt`]: "A",
       [`${DIR}/ro/settings`]: "pod settings",
+      [`${DIR}/rw/keep`]: "",
     },
     app: sampleApps.httpEcho(8080),
     ports: [8080],
@@ -98,6 +102,13 @@ function expectClean(result: RunResult): void {
   expect(result.code).toBe(0);
 }
 
+/** A mirrord config file with the given `feature.fs` object. */
+function fsConfig(fs: object): string {
+  const path = join(bin, `config-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(path, JSON.stringify({ feature: { fs } }));
+  return path;
+}
+
 const podFile = (path: string) => readFileSync(`${podRoot}${path}`, "utf8");
 
 describe.skipIf(unavailable !== undefined)("remote files", () => {
@@ -127,7 +138,7 @@ describe.skipIf(unavailable !== undefined)("remote files", () => {
         `list ${DIR}/data => ok secret sub`,
         `stat ${DIR}/data/secret => ok file 15`,
         `stat ${DIR}/data => ok dir 0`,
-        `list ${DIR} => ok config.yaml data escape-link only-in-pod.txt passwd-link ro`,
+        `list ${DIR} => ok config.yaml data escape-link only-in-pod.txt passwd-link ro rw`,
       ]);
     });
 
@@ -175,4 +186,161 @@ describe.skipIf(unavailable !== undefined)("remote files", () => {
     expect(readFileSync(`${DIR}/written-in-read-mode`, "utf8")).toBe("local bytes");
     expect(() => podFile(`${DIR}/written-in-read-mode`)).toThrow(/ENOENT/);
   });
+
+  describe.each(LANGUAGES)("%s in write mode", (language) => {
+    test("creates, appends and reads back a pod file: the pod has the bytes, the laptop does not", async () => {
+      const path = `${DIR}/written-by-${language}.txt`;
+      const lines = await probeLines(
+        language,
+        ["--fs-mode", "write"],
+        [`write:${path}:hello from ${language}`, `append:${path}:, again`, `fread:${path}`],
+      );
+      expect(lines).toEqual([
+        `write ${path} => ok`,
+        `append ${path} => ok`,
+        `fread ${path} => ok hello from ${language}, again`,
+      ]);
+      expect(podFile(path)).toBe(`hello from ${language}, again`);
+      expect(existsSync(path)).toBe(false);
+    });
+
+    test("makes and removes pod directories and files, with the pod's EEXIST and ENOENT", async () => {
+      const dir = `${DIR}/made-by-${language}`;
+      const lines = await probeLines(
+        language,
+        ["--fs-mode", "write"],
+        [
+          `mkdir:${dir}`,
+          `mkdir:${dir}`,
+          `write:${dir}/f:x`,
+          `list:${dir}`,
+          `unlink:${dir}/f`,
+          `unlink:${dir}/f`,
+        ],
+      );
+      expect(lines).toEqual([
+        `mkdir ${dir} => ok`,
+        `mkdir ${dir} => err EEXIST`,
+        `write ${dir}/f => ok`,
+        `list ${dir} => ok f`,
+        `unlink ${dir}/f => ok`,
+        `unlink ${dir}/f => err ENOENT`,
+      ]);
+      expect(statSync(`${podRoot}${dir}`).isDirectory()).toBe(true);
+      expect(existsSync(`${podRoot}${dir}/f`)).toBe(false);
+      expect(existsSync(dir)).toBe(false);
+    });
+  });
+
+  test("duplicates share one remote file and offset; a forked child reads through its parent's fd", async () => {
+    const lines = await probeLines(
+      "c",
+      ["--fs-mode", "read"],
+      [`dup:${DIR}/data/secret`, `fork:${DIR}/data/secret`],
+    );
+    expect(lines).toEqual([
+      `dup ${DIR}/data/secret => ok s3|cr|3t fd40=40 cloexec=1`,
+      `fork ${DIR}/data/secret => child s3cr3t-from-pod`,
+      `fork ${DIR}/data/secret => ok parent s3cr3t-from-pod`,
+    ]);
+  });
+
+  test("files over 4 GiB: sparse writes, reads and seeks at 5 GiB offsets in the pod", async () => {
+    const path = `${DIR}/big.bin`;
+    const lines = await probeLines("c", ["--fs-mode", "write"], [`big:${path}`]);
+    const size = 5 * 1024 ** 3 + 8;
+    expect(lines).toEqual([`big ${path} => ok size=${size} byte=Z end=${size} truncated=0 blocks_small=1`]);
+    expect(statSync(`${podRoot}${path}`).size).toBe(0);
+  });
+
+  describe.each(LANGUAGES)("%s in local and localwithoverrides modes", (language) => {
+    test("local mode reads only the laptop's files", async () => {
+      const lines = await probeLines(
+        language,
+        ["--fs-mode", "local"],
+        [`fread:${DIR}/config.yaml`, `fread:${DIR}/only-in-pod.txt`],
+      );
+      expect(lines).toEqual([
+        `fread ${DIR}/config.yaml => ok mode: laptop`,
+        `fread ${DIR}/only-in-pod.txt => err ENOENT`,
+      ]);
+    });
+
+    test("localwithoverrides reads the laptop's files except read_only patterns and the pod's /etc/hostname", async () => {
+      const config = fsConfig({ mode: "localwithoverrides", read_only: [`^${DIR}/ro/`] });
+      const lines = await probeLines(
+        language,
+        ["-f", config],
+        [`fread:${DIR}/config.yaml`, `fread:${DIR}/ro/settings`, "fread:/etc/hostname"],
+      );
+      expect(lines).toEqual([
+        `fread ${DIR}/config.yaml => ok mode: laptop`,
+        `fread ${DIR}/ro/settings => ok pod settings`,
+        "fread /etc/hostname => ok api-files-pod",
+      ]);
+    });
+  });
+
+  test("pattern lists (case-insensitive) and mapping decide per path, ahead of the mode", async () => {
+    const config = fsConfig({
+      mode: "write",
+      not_found: ["/DATA/SECRET$"],
+      local: ["CONFIG\\.YAML$"],
+      read_only: [`^${DIR}/ro/`],
+      mapping: { [`^${DIR}/alias/(.*)$`]: `${DIR}/data/$1` },
+    });
+    const lines = await probeLines(
+      "c",
+      ["-f", config],
+      [
+        `fread:${DIR}/data/secret`,
+        `fread:${DIR}/config.yaml`,
+        `fread:${DIR}/ro/settings`,
+        `write:${DIR}/ro/settings:written locally`,
+        `fread:${DIR}/alias/sub/a.txt`,
+        `list:${DIR}/alias/sub`,
+      ],
+    );
+    expect(lines).toEqual([
+      `fread ${DIR}/data/secret => err ENOENT`,
+      `fread ${DIR}/config.yaml => ok mode: laptop`,
+      `fread ${DIR}/ro/settings => ok pod settings`,
+      `write ${DIR}/ro/settings => ok`,
+      `fread ${DIR}/alias/sub/a.txt => ok A`,
+      `list ${DIR}/alias/sub => ok a.txt`,
+    ]);
+    expect(readFileSync(`${DIR}/ro/settings`, "utf8")).toBe("written locally");
+    expect(podFile(`${DIR}/ro/settings`)).toBe("pod settings");
+  });
+
+  test("read_write patterns write to the pod even in read mode", async () => {
+    const config = fsConfig({ mode: "read", read_write: [`^${DIR}/rw/`] });
+    const lines = await probeLines(
+      "c",
+      ["-f", config],
+      [`write:${DIR}/rw/out:remote bytes`, `write:${DIR}/elsewhere:local bytes`],
+    );
+    expect(lines).toEqual([`write ${DIR}/rw/out => ok`, `write ${DIR}/elsewhere => ok`]);
+    expect(podFile(`${DIR}/rw/out`)).toBe("remote bytes");
+    expect(readFileSync(`${DIR}/elsewhere`, "utf8")).toBe("local bytes");
+    expect(existsSync(`${podRoot}${DIR}/elsewhere`)).toBe(false);
+  });
+
+  test("integrity: 1,000 random writes, seeks, truncates and reads leave the same bytes as on a local file", async () => {
+    const remote = `${DIR}/integrity.bin`;
+    const local = join(bin, "integrity.bin");
+    const there = await session.exec(
+      ["--fs-mode", "write", "--", join(bin, "fs_integrity"), remote, "7", "1000"],
+      {
+        timeoutMs: 120_000,
+      },
+    );
+    expectClean(there);
+    const here = await run([join(bin, "fs_integrity"), local, "7", "1000"]);
+    expect(here.code).toBe(0);
+    expect(there.stdout).toBe(here.stdout);
+    const expected = readFileSync(local);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(Buffer.compare(readFileSync(`${podRoot}${remote}`), expected)).toBe(0);
+  }, 180_000);
 });

@@ -3,7 +3,9 @@
  * `<op> <path> => ok <result>` or `<op> <path> => err <ERRNO NAME>`. Used by files.test.ts.
  * Operations: fread (stdio), readfd (open + 1-byte reads), list (opendir/readdir), stat, lstat,
  * write (fopen "w"), append (open O_APPEND + write), mkdir, unlink, access-x, readlink, realpath,
- * big (pwrite/pread/lseek past 4 GiB on a sparse file, then truncate back to 0).
+ * big (pwrite/pread/lseek past 4 GiB on a sparse file, then truncate back to 0), dup (reads through dup,
+ * dup2 and F_DUPFD_CLOEXEC duplicates after closing the original: one shared offset), fork (a forked child
+ * reads through the fd its parent opened).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void fail(const char *op, const char *path) { printf("%s %s => err %s\n", op, path, strerrorname_np(errno)); }
@@ -113,6 +116,38 @@ static void run(const char *op, const char *path, const char *arg) {
     close(fd);
     printf("%s %s => ok size=%lld byte=%c end=%lld truncated=%d blocks_small=%d\n", op, path, (long long)st.st_size, got,
            (long long)end, truncated, st.st_blocks < 1024);
+  } else if (!strcmp(op, "dup")) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return fail(op, path);
+    int first = dup(fd), second = dup2(fd, 40), third = fcntl(fd, F_DUPFD_CLOEXEC, 50);
+    close(fd);
+    char a[3] = {0}, b[3] = {0}, c[3] = {0};
+    ssize_t got = read(first, a, 2) + read(second, b, 2) + read(third, c, 2);
+    int cloexec = fcntl(third, F_GETFD) & FD_CLOEXEC;
+    close(first);
+    close(second);
+    close(third);
+    if (got != 6) return fail(op, path);
+    printf("%s %s => ok %s|%s|%s fd40=%d cloexec=%d\n", op, path, a, b, c, second, cloexec);
+  } else if (!strcmp(op, "fork")) {
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return fail(op, path);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) {
+      ssize_t n = read(fd, buf, sizeof(buf) - 1);
+      buf[n > 0 ? n : 0] = '\0';
+      printf("%s %s => child %s\n", op, path, n >= 0 ? buf : strerrorname_np(errno));
+      fflush(stdout);
+      _exit(0);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+    close(fd);
+    if (n < 0) return fail(op, path);
+    buf[n] = '\0';
+    printf("%s %s => ok parent %s\n", op, path, buf);
   } else {
     printf("%s %s => unknown operation\n", op, path);
   }
