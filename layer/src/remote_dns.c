@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +123,23 @@ int remote_getaddrinfo(const char *node, const char *service, const struct addri
   return 0;
 }
 
+/* The IPv4 addresses of `name` in the target: how many were written to `out` (at most `max`), or -1
+ * with *h_error set (HOST_NOT_FOUND, TRY_AGAIN). */
+static int lookup_ipv4(const char *name, struct in_addr *out, int max, int *h_error) {
+  struct lookup lookup = {.flags = 0};
+  int rc = ask(name, "", AF_INET, SOCK_STREAM, 0, &lookup);
+  if (rc != 0 || lookup.eai != 0 || !lookup.head) {
+    freeaddrinfo(lookup.head);
+    *h_error = rc != 0 || lookup.eai == EAI_AGAIN ? TRY_AGAIN : HOST_NOT_FOUND;
+    return -1;
+  }
+  int count = 0;
+  for (struct addrinfo *p = lookup.head; p && count < max; p = p->ai_next)
+    out[count++] = ((struct sockaddr_in *)p->ai_addr)->sin_addr;
+  freeaddrinfo(lookup.head);
+  return count;
+}
+
 struct hostent *remote_gethostbyname(const char *name) {
   static struct hostent host;
   static char host_name[256];
@@ -129,21 +147,14 @@ struct hostent *remote_gethostbyname(const char *name) {
   static struct in_addr addresses[MAX_HOST_ADDRESSES];
   static char *address_list[MAX_HOST_ADDRESSES + 1];
 
-  struct lookup lookup = {.flags = 0};
-  int rc = ask(name, "", AF_INET, SOCK_STREAM, 0, &lookup);
-  if (rc != 0 || lookup.eai != 0 || !lookup.head) {
-    freeaddrinfo(lookup.head);
-    h_errno = rc != 0 || lookup.eai == EAI_AGAIN ? TRY_AGAIN : HOST_NOT_FOUND;
+  int h_error;
+  int count = lookup_ipv4(name, addresses, MAX_HOST_ADDRESSES, &h_error);
+  if (count < 0) {
+    h_errno = h_error;
     return NULL;
   }
-  int count = 0;
-  for (struct addrinfo *p = lookup.head; p && count < MAX_HOST_ADDRESSES; p = p->ai_next) {
-    addresses[count] = ((struct sockaddr_in *)p->ai_addr)->sin_addr;
-    address_list[count] = (char *)&addresses[count];
-    count++;
-  }
+  for (int i = 0; i < count; i++) address_list[i] = (char *)&addresses[i];
   address_list[count] = NULL;
-  freeaddrinfo(lookup.head);
   strncpy(host_name, name, sizeof(host_name) - 1);
   host.h_name = host_name;
   host.h_aliases = no_aliases;
@@ -151,4 +162,90 @@ struct hostent *remote_gethostbyname(const char *name) {
   host.h_length = 4;
   host.h_addr_list = address_list;
   return &host;
+}
+
+/* Carves aligned pieces out of the caller's buffer for gethostbyname_r. */
+struct carve {
+  char *next;
+  size_t left;
+};
+
+static void *carve(struct carve *c, size_t size, size_t align) {
+  size_t pad = (align - ((uintptr_t)c->next % align)) % align;
+  if (pad + size > c->left) return NULL;
+  void *piece = c->next + pad;
+  c->next += pad + size;
+  c->left -= pad + size;
+  return piece;
+}
+
+int remote_gethostbyname_r(const char *name, struct hostent *ret, char *buf, size_t buflen, struct hostent **result,
+                           int *h_errnop) {
+  *result = NULL;
+  struct in_addr found[MAX_HOST_ADDRESSES];
+  int h_error = 0;
+  int count = lookup_ipv4(name, found, MAX_HOST_ADDRESSES, &h_error);
+  if (count < 0) {
+    if (h_errnop) *h_errnop = h_error;
+    return h_error == TRY_AGAIN ? EAGAIN : 0;
+  }
+  struct carve c = {buf, buflen};
+  char **aliases = carve(&c, sizeof(char *), sizeof(char *));
+  char **list = carve(&c, sizeof(char *) * (size_t)(count + 1), sizeof(char *));
+  struct in_addr *addresses = carve(&c, sizeof(struct in_addr) * (size_t)count, sizeof(struct in_addr));
+  char *host_name = carve(&c, strlen(name) + 1, 1);
+  if (!aliases || !list || (count && !addresses) || !host_name) {
+    if (h_errnop) *h_errnop = NETDB_INTERNAL;
+    return ERANGE;
+  }
+  aliases[0] = NULL;
+  for (int i = 0; i < count; i++) {
+    addresses[i] = found[i];
+    list[i] = (char *)&addresses[i];
+  }
+  list[count] = NULL;
+  memcpy(host_name, name, strlen(name) + 1);
+  *ret = (struct hostent){.h_name = host_name, .h_aliases = aliases, .h_addrtype = AF_INET, .h_length = 4,
+                          .h_addr_list = list};
+  *result = ret;
+  if (h_errnop) *h_errnop = 0;
+  return 0;
+}
+
+struct reverse {
+  char *host;
+  size_t hostlen;
+  int eai;
+};
+
+static int copy_hostname(const mp_message *reply, void *ctx) {
+  struct reverse *reverse = ctx;
+  if (reply->tag == MP_MSG_ERROR_REPLY) {
+    reverse->eai = reply->u.error_reply.error.errno_ < 0 ? reply->u.error_reply.error.errno_ : EAI_FAIL;
+    return 0;
+  }
+  if (reply->tag != MP_MSG_REVERSE_LOOKUP_RESULT) return -EPROTO;
+  mp_bytes name = reply->u.reverse_lookup_result.hostname;
+  if (name.len + 1 > reverse->hostlen) {
+    reverse->eai = EAI_OVERFLOW;
+    return 0;
+  }
+  memcpy(reverse->host, name.ptr, name.len);
+  reverse->host[name.len] = '\0';
+  return 0;
+}
+
+int remote_reverse_lookup(const struct sockaddr *addr, char *host, size_t hostlen) {
+  mp_message request = {.tag = MP_MSG_REVERSE_LOOKUP};
+  if (addr->sa_family == AF_INET) {
+    request.u.reverse_lookup.address.kind = MP_IP_ADDRESS_V4;
+    memcpy(request.u.reverse_lookup.address.u.v4.octets, &((const struct sockaddr_in *)addr)->sin_addr, 4);
+  } else {
+    request.u.reverse_lookup.address.kind = MP_IP_ADDRESS_V6;
+    memcpy(request.u.reverse_lookup.address.u.v6.octets, &((const struct sockaddr_in6 *)addr)->sin6_addr, 16);
+  }
+  struct reverse reverse = {host, hostlen, 0};
+  int rc = proxy_call_raw(&request, copy_hostname, &reverse);
+  if (rc != 0) return EAI_AGAIN;
+  return reverse.eai;
 }
