@@ -28,21 +28,34 @@ export interface PodSession {
   destroy(): Promise<void>;
 }
 
-export async function startPodSession(clusterName: string, spec: PodSpec): Promise<PodSession> {
+export interface PodSessionOptions {
+  /** Extra environment of the agent (MIRRORD_AGENT_NFTABLES, …). */
+  agentEnv?: Record<string, string>;
+}
+
+export async function startPodSession(
+  clusterName: string,
+  spec: PodSpec,
+  options: PodSessionOptions = {},
+): Promise<PodSession> {
   const cluster = await Cluster.create({ name: clusterName });
   try {
     const pod = await cluster.addPod(spec);
-    const agent = cluster.spawnInPodNetns(pod, [
-      mirrordBinary(),
-      "agent",
-      "--communicate-port",
-      String(AGENT_PORT),
-      "--communication-timeout",
-      "120",
-      "targeted",
-      "--pid",
-      String(pod.appPid),
-    ]);
+    const agent = cluster.spawnInPodNetns(
+      pod,
+      [
+        mirrordBinary(),
+        "agent",
+        "--communicate-port",
+        String(AGENT_PORT),
+        "--communication-timeout",
+        "120",
+        "targeted",
+        "--pid",
+        String(pod.appPid),
+      ],
+      { env: options.agentEnv },
+    );
     const forward = await cluster.forward(pod, AGENT_PORT);
     const agentAddress = `${forward.host}:${forward.port}`;
     await waitForAgent(agent);

@@ -1,0 +1,139 @@
+/**
+ * Shared by the steal end-to-end tests: a local program under `mirrord exec` (net_in_server.py), the
+ * load generator in a client namespace (net_in_load.py), and agents started by hand in a pod.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Cluster, Pod, SimProcess } from "../simulator/index.ts";
+import { mirrordBinary } from "../support/binary.ts";
+
+const PROGRAMS = join(import.meta.dir, "programs");
+export const SERVER = join(PROGRAMS, "net_in_server.py");
+const LOAD = join(PROGRAMS, "net_in_load.py");
+
+export interface LocalProgram {
+  output(): string;
+  /** Ends the program (SIGTERM) and waits for mirrord exec to return; idempotent. */
+  stop(): Promise<void>;
+}
+
+let configs = 0;
+
+/** Runs `net_in_server.py <args>` under `mirrord exec` with `feature.network.incoming`, until it listens. */
+export async function startLocal(
+  agentAddress: string,
+  scratch: string,
+  incoming: unknown,
+  args: string[],
+): Promise<LocalProgram> {
+  const config = join(scratch, `config-${configs++}.json`);
+  writeFileSync(config, JSON.stringify({ feature: { network: { incoming } } }));
+  const child = Bun.spawn([mirrordBinary(), "exec", "-f", config, "--", "python3", SERVER, ...args], {
+    env: {
+      ...(process.env as Record<string, string>),
+      MIRRORD_CONNECT_TCP: agentAddress,
+      MIRRORD_PROGRESS_MODE: "off",
+    },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let output = "";
+  const collect = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream) output += new TextDecoder().decode(chunk);
+  };
+  void collect(child.stdout);
+  void collect(child.stderr);
+  const deadline = Date.now() + 30_000;
+  while (!/listening \d+/.test(output)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`the local program did not start listening: ${output}`);
+    }
+    await Bun.sleep(50);
+  }
+  return {
+    output: () => output,
+    stop: async () => {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await child.exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface LoadResult {
+  /** Epoch seconds. */
+  start: number;
+  /** "local" | "cluster" | "refused" | "reset" | "timeout" | "error: …" */
+  outcome: string;
+}
+
+/** Starts HTTP load (a new connection per request) from `client` to `pod:port`. */
+export function startLoad(
+  cluster: Cluster,
+  client: Pod,
+  pod: Pod,
+  port: number,
+  seconds: number,
+): SimProcess {
+  return cluster.spawnInPodNetns(client, ["python3", LOAD, pod.ip, String(port), String(seconds), "8"]);
+}
+
+export async function loadResults(load: SimProcess): Promise<LoadResult[]> {
+  await load.exited;
+  return load
+    .stdout()
+    .trim()
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => JSON.parse(line) as LoadResult);
+}
+
+export interface StartedAgent {
+  process: SimProcess;
+  /** host:port for MIRRORD_CONNECT_TCP. */
+  address: string;
+}
+
+/** A further agent in `pod` (its own port and port-forward), e.g. with another steal backend. */
+export async function startAgent(
+  cluster: Cluster,
+  pod: Pod,
+  port: number,
+  env: Record<string, string> = {},
+): Promise<StartedAgent> {
+  const agent = cluster.spawnInPodNetns(
+    pod,
+    [
+      mirrordBinary(),
+      "agent",
+      "--communicate-port",
+      String(port),
+      "--communication-timeout",
+      "60",
+      "targeted",
+      "--pid",
+      String(pod.appPid),
+    ],
+    { env },
+  );
+  await agent.waitForStdout(/agent ready/, "agent start", 20_000);
+  const forward = await cluster.forward(pod, port);
+  return { process: agent, address: `${forward.host}:${forward.port}` };
+}
+
+/** Runs a command in `pod`'s network namespace only (the host's tools), like the agent sees it. */
+export async function inPodNetns(pod: Pod, argv: string[]): Promise<string> {
+  const child = Bun.spawn(["nsenter", `--net=${pod.netnsPath}`, "--", ...argv], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(child.stdout).text(),
+    new Response(child.stderr).text(),
+    child.exited,
+  ]);
+  if (code !== 0) throw new Error(`${argv.join(" ")} in ${pod.name}'s netns failed: ${stderr}`);
+  return stdout;
+}
