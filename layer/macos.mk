@@ -8,6 +8,11 @@ BUILD   ?= build/darwin-$(ARCH)
 CFLAGS  ?= -O2
 VERSION ?= $(shell node -p "require('../package.json').version" 2>/dev/null || echo 0.0.0)
 
+# PCRE2 (the fs path patterns) is linked statically, so the dylib needs only libSystem: point these at a
+# PCRE2 built for ARCH (scripts/release passes its MIRRORD_DARWIN_PCRE2 prefix).
+PCRE2_CFLAGS ?=
+PCRE2_LIBS   ?= -lpcre2-8
+
 # Each hooked `name` is compiled as `mirrord_hook_name`, so it does not clash with libSystem's
 # symbol and interpose.c can name both.
 HOOK_NAMES   := $(shell sed -n 's/^MIRRORD_HOOK(\([A-Za-z0-9_]*\)).*/\1/p' macos/hooks.def)
@@ -16,7 +21,7 @@ HOOK_RENAMES := $(foreach hook,$(HOOK_NAMES),-D$(hook)=mirrord_hook_$(hook))
 ARCH_FLAGS := $(if $(findstring zig,$(CC)),,-arch $(ARCH))
 BASE_FLAGS := $(CFLAGS) $(ARCH_FLAGS) -mmacosx-version-min=11.0 -DMIRRORD_LAYER_VERSION=\"$(VERSION)\" \
               -std=gnu11 -fPIC -fvisibility=hidden -Wall -Wextra -Werror -D_DARWIN_C_SOURCE \
-              -Wno-deprecated-declarations
+              -Wno-deprecated-declarations $(PCRE2_CFLAGS)
 # syscall(2) is deprecated on macOS but still the raw path sys.h needs; hence -Wno-deprecated-declarations.
 
 SOURCES := $(shell find src -name "*.c" | sort)
@@ -36,7 +41,7 @@ $(BUILD)/obj/%.o: src/%.c $(HEADERS)
 	$(CC) $(BASE_FLAGS) $(HOOK_RENAMES) -include macos/compat.h -c $< -o $@
 
 $(TARGET): $(OBJECTS)
-	$(CC) $(BASE_FLAGS) -dynamiclib -install_name @rpath/libmirrord_layer.dylib -Wl,-undefined,error $^ -o $@
+	$(CC) $(BASE_FLAGS) -dynamiclib -install_name @rpath/libmirrord_layer.dylib -Wl,-undefined,error $^ -o $@ $(PCRE2_LIBS)
 
 clean:
 	rm -rf $(BUILD)
