@@ -1,12 +1,14 @@
 /**
  * Benchmarks, each against a baseline measured in the same run (not part of the test suite).
  *   P1-P3: remote files (see filesRows).
+ *   P6: mirrored HTTP requests lost at 1,000 req/s (a mirror subscriber of the agent vs the pod's app log).
  *   P7: wall time of `mirrord exec -- true` over connect_tcp minus a bare `true` (medians).
  * Later issues add rows (files, network, HTTP filtering).
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { bytesOf, MirrorSubscriber } from "../test/e2e/mirror-subscriber.ts";
 import { sampleApps } from "../test/simulator/index.ts";
 import { type PodSession, startPodSession } from "../test/support/pod-session.ts";
 
@@ -199,6 +201,75 @@ async function timesOf<T>(
   return values;
 }
 
+/** Client in another namespace: `count` HTTP requests, one connection each, started at `rate` per second. */
+const PACED_HTTP_CLIENT = `
+import asyncio, json, sys, time
+ip, port, rate, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+async def one(i):
+    try:
+        r, w = await asyncio.wait_for(asyncio.open_connection(ip, port), 30)
+        w.write(b"GET /p6/%d HTTP/1.1\\r\\nHost: pod\\r\\nConnection: close\\r\\n\\r\\n" % i)
+        await asyncio.wait_for(r.read(), 30)
+        w.close()
+    except Exception:
+        pass  # the pod's app log says which requests it served
+async def main():
+    start, tasks = time.monotonic(), []
+    for i in range(count):
+        delay = start + i / rate - time.monotonic()
+        if delay > 0: await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i)))
+    seconds = time.monotonic() - start
+    await asyncio.gather(*tasks)
+    print(json.dumps({"seconds": seconds}))
+asyncio.run(main())
+`;
+
+/**
+ * P6: requests the pod's app served at 1,000 req/s (one connection each) that a mirror subscriber of the
+ * agent did not get a copy of. Requests are told apart by path, so a copy counts only for its own request.
+ */
+async function p6(session: PodSession): Promise<Row> {
+  const requests = Number(process.env.BENCH_P6_REQUESTS ?? 5000);
+  const client = await session.cluster.addClient("p6");
+  const subscriber = await MirrorSubscriber.connect(session.agentAddress, [8080]);
+  try {
+    const load = await client.exec(
+      ["python3", "-c", PACED_HTTP_CLIENT, session.pod.ip, "8080", "1000", String(requests)],
+      { timeoutMs: 300_000 },
+    );
+    if (load.code !== 0) throw new Error(`P6 client failed: ${load.stderr}`);
+    const { seconds } = JSON.parse(load.stdout) as { seconds: number };
+    const served = new Set(
+      [...session.pod.logs().matchAll(/"GET (\/p6\/\d+) HTTP/g)].map((match) => match[1]),
+    );
+    const copied = () =>
+      new Set(
+        [...subscriber.copies.values()].map(
+          (copy) => /^GET (\/p6\/\d+) /.exec(bytesOf(copy).toString("latin1"))?.[1],
+        ),
+      );
+    // Copies of the last requests may still be on their way.
+    let lost = served.size;
+    for (let waited = 0; waited <= 5_000; waited += 100) {
+      const have = copied();
+      lost = [...served].filter((path) => !have.has(path)).length;
+      if (lost === 0) break;
+      await Bun.sleep(100);
+    }
+    return {
+      id: "P6",
+      what: `mirrored HTTP requests lost at ${Math.round(requests / seconds)} req/s (${requests} sent)`,
+      measured: `${served.size - lost} copied`,
+      baseline: `${served.size} served by the pod`,
+      result: `${lost} lost`,
+      goal: "0",
+    };
+  } finally {
+    subscriber.close();
+  }
+}
+
 function printTable(rows: Row[]): void {
   const header: Row = {
     id: "row",
@@ -221,7 +292,7 @@ const session = await startPodSession("bench", {
   ports: [8080],
 });
 try {
-  printTable([...(await filesRows(session)), await p7(session)]);
+  printTable([...(await filesRows(session)), await p7(session), await p6(session)]);
 } finally {
   await session.destroy();
 }

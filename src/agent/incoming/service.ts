@@ -5,6 +5,7 @@
  * mirrord does). Mirror: every subscriber of the port gets its own copy.
  */
 import type { AgentClient } from "../features/handler.ts";
+import { MirrorTap } from "./mirror/mirror-tap.ts";
 import { ConnectionRelay } from "./relay.ts";
 import { StealTap } from "./steal/steal-tap.ts";
 import type { StolenConnection } from "./steal/stolen-connection.ts";
@@ -99,7 +100,7 @@ export class IncomingService {
       tap =
         mode === "steal"
           ? StealTap.create({ log: client.log, ...this.settings })
-          : Promise.reject(new Error("mirroring is not available in this agent"));
+          : MirrorTap.create({ log: client.log });
       this.taps.set(mode, tap);
       // A tap that failed to start is tried again by the next subscription.
       tap.catch(() => this.taps.delete(mode));

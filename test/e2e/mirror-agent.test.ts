@@ -1,0 +1,233 @@
+/**
+ * Incoming mirror at the agent: a client in another namespace talks HTTP and raw TCP to the pod's IP;
+ * the pod's apps still answer, and a subscriber of the agent (over the protocol, as the intproxy) gets
+ * a byte-identical copy of every connection's client→server stream, taken by sniffing in the pod's
+ * network namespace.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import {
+  Cluster,
+  type Pod,
+  type SimProcess,
+  sampleApps,
+  simulatorUnavailableReason,
+} from "../simulator/index.ts";
+import { mirrordBinary } from "../support/binary.ts";
+import { bytesOf, MirrorSubscriber } from "./mirror-subscriber.ts";
+
+const unavailable = simulatorUnavailableReason();
+if (unavailable) console.warn(`SKIPPING mirror agent tests: ${unavailable}`);
+
+const AGENT_PORT = 61337;
+const HTTP_PORT = 8080;
+const TCP_PORT = 9000;
+let cluster: Cluster;
+let pod: Pod;
+let client: Pod;
+let agent: SimProcess;
+let agentAddress: string;
+let subscriber: MirrorSubscriber;
+
+beforeAll(async () => {
+  if (unavailable) return;
+  cluster = await Cluster.create({ name: "mirror-agent" });
+  pod = await cluster.addPod({
+    name: "api",
+    app: [
+      "sh",
+      "-c",
+      `${sampleApps.httpEcho(HTTP_PORT).join(" ")} & exec ${sampleApps.tcpEcho(TCP_PORT).join(" ")}`,
+    ],
+    ports: [HTTP_PORT, TCP_PORT],
+  });
+  client = await cluster.addClient("c1");
+  agent = cluster.spawnInPodNetns(pod, [
+    mirrordBinary(),
+    "agent",
+    "--communicate-port",
+    String(AGENT_PORT),
+    "-t",
+    "60",
+    "targeted",
+    "--pid",
+    String(pod.appPid),
+  ]);
+  await agent.waitForStdout(/agent ready - version/, "the agent to listen", 15_000);
+  const forward = await cluster.forward(pod, AGENT_PORT);
+  agentAddress = `${forward.host}:${forward.port}`;
+  subscriber = await MirrorSubscriber.connect(agentAddress, [HTTP_PORT, TCP_PORT]);
+}, 90_000);
+
+afterAll(async () => {
+  subscriber?.close();
+  await agent?.stop(1_000);
+  await cluster?.destroy();
+});
+
+/** Runs a Python client inside the client namespace; it prints JSON. */
+async function python<T>(code: string, ...args: string[]): Promise<T> {
+  const result = await client.exec(["python3", "-c", code, ...args], { timeoutMs: 120_000 });
+  if (result.code !== 0) throw new Error(`client failed (${result.code}): ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+/**
+ * Opens `count` connections at once to ip:port; each sends `size` bytes of its own (seeded) data in
+ * uneven chunks while reading the echo, then shuts down writing. Reports per source port what it sent.
+ */
+const CONCURRENT_SENDERS = `
+import hashlib, json, random, socket, sys, threading
+ip, port, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+socks = [socket.create_connection((ip, port), timeout=60) for _ in range(count)]
+ports = [s.getsockname()[1] for s in socks]
+results = [None] * count
+def run(i):
+    s, data, echoed = socks[i], random.Random(i).randbytes(size), bytearray()
+    def read():
+        while True:
+            b = s.recv(65536)
+            if not b: return
+            echoed.extend(b)
+    reader = threading.Thread(target=read); reader.start()
+    rng, at = random.Random(1000 + i), 0
+    while at < len(data):
+        step = rng.randint(1, 40000)
+        s.sendall(data[at:at + step]); at += step
+    s.shutdown(socket.SHUT_WR); reader.join(); s.close()
+    results[i] = {"port": ports[i], "sha256": hashlib.sha256(data).hexdigest(), "echoed": bytes(echoed) == data}
+threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(json.dumps(results))
+`;
+
+/** Sends exactly these bytes (hex) on one connection, reads the reply to EOF, reports both. */
+const EXACT_SENDER = `
+import json, socket, sys
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
+for part in sys.argv[3:]:
+    s.sendall(bytes.fromhex(part))
+s.shutdown(socket.SHUT_WR)
+reply = b""
+while True:
+    b = s.recv(65536)
+    if not b: break
+    reply += b
+print(json.dumps({"port": s.getsockname()[1], "reply": reply.decode("latin1")}))
+`;
+
+const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
+
+describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
+  test("an HTTP request is copied byte for byte while the pod's app answers it", async () => {
+    const request = Buffer.from(
+      `POST /orders?id=7 HTTP/1.1\r\nHost: api\r\nX-Trace: mirror-1\r\nContent-Length: 11\r\nConnection: close\r\n\r\nhello world`,
+    );
+    const sent = await python<{ port: number; reply: string }>(
+      EXACT_SENDER,
+      pod.ip,
+      String(HTTP_PORT),
+      request.subarray(0, 20).toString("hex"),
+      request.subarray(20).toString("hex"),
+    );
+    expect(sent.reply).toStartWith("HTTP/1.1 200");
+    expect(JSON.parse(sent.reply.slice(sent.reply.indexOf("\r\n\r\n") + 4))).toMatchObject({
+      app: "http-echo",
+      method: "POST",
+      path: "/orders?id=7",
+      body: "hello world",
+    });
+    const [copy] = await subscriber.closedFrom([sent.port], 20_000);
+    expect(bytesOf(copy as NonNullable<typeof copy>).toString("latin1")).toBe(request.toString("latin1"));
+    expect(copy).toMatchObject({
+      port: HTTP_PORT,
+      remote: { host: client.ip, port: sent.port },
+      local: { host: pod.ip, port: HTTP_PORT },
+      finished: true,
+    });
+  }, 60_000);
+
+  test("curl's requests, a 10 MiB upload included, are copied intact", async () => {
+    const upload = await client.exec(
+      [
+        "sh",
+        "-c",
+        "head -c 7864320 /dev/urandom | base64 -w0 > /tmp/upload && sha256sum /tmp/upload | cut -d' ' -f1 && " +
+          `curl -sS -o /tmp/answer -w '%{http_code} %{local_port}\\n' -H 'Expect:' --data-binary @/tmp/upload http://${pod.ip}:${HTTP_PORT}/upload && ` +
+          "python3 -c \"import json; print(len(json.load(open('/tmp/answer'))['body']))\"",
+      ],
+      { timeoutMs: 120_000 },
+    );
+    expect(upload.stderr).toBe("");
+    const [uploadSha = "", status = "", localPort = "", answeredLength = ""] = upload.stdout
+      .trim()
+      .split(/\s+/);
+    expect(status).toBe("200");
+    expect(Number(answeredLength)).toBe(10 * 1024 * 1024);
+    const [copy] = await subscriber.closedFrom([Number(localPort)], 60_000);
+    const bytes = bytesOf(copy as NonNullable<typeof copy>);
+    const split = bytes.indexOf("\r\n\r\n");
+    expect(bytes.subarray(0, split).toString("latin1").split("\r\n")).toEqual([
+      "POST /upload HTTP/1.1",
+      `Host: ${pod.ip}:${HTTP_PORT}`,
+      expect.stringMatching(/^User-Agent: curl\//),
+      "Accept: */*",
+      "Content-Length: 10485760",
+      "Content-Type: application/x-www-form-urlencoded",
+    ]);
+    expect(sha256(bytes.subarray(split + 4))).toBe(uploadSha);
+  }, 150_000);
+
+  test("100 concurrent raw TCP connections are each copied exactly while the pod's app echoes them", async () => {
+    const size = 200 * 1024;
+    const sent = await python<{ port: number; sha256: string; echoed: boolean }[]>(
+      CONCURRENT_SENDERS,
+      pod.ip,
+      String(TCP_PORT),
+      "100",
+      String(size),
+    );
+    expect(sent).toHaveLength(100);
+    expect(sent.filter((connection) => !connection.echoed)).toEqual([]);
+    const copies = await subscriber.closedFrom(
+      sent.map((connection) => connection.port),
+      60_000,
+    );
+    const mismatched = sent.filter((connection, index) => {
+      const bytes = bytesOf(copies[index] as NonNullable<(typeof copies)[number]>);
+      return bytes.length !== size || sha256(bytes) !== connection.sha256;
+    });
+    expect(mismatched).toEqual([]);
+  }, 180_000);
+
+  test("every subscriber of a port gets its own copy; after Unsubscribe a client gets none", async () => {
+    const second = await MirrorSubscriber.connect(agentAddress, [TCP_PORT]);
+    try {
+      const first = await python<{ port: number; reply: string }>(
+        EXACT_SENDER,
+        pod.ip,
+        String(TCP_PORT),
+        "6f6e65",
+      );
+      expect(first.reply).toBe("one");
+      const [a] = await subscriber.closedFrom([first.port], 20_000);
+      const [b] = await second.closedFrom([first.port], 20_000);
+      expect(bytesOf(a as NonNullable<typeof a>).toString()).toBe("one");
+      expect(bytesOf(b as NonNullable<typeof b>).toString()).toBe("one");
+
+      expect((await second.client.request({ type: "Unsubscribe", port: TCP_PORT }, 10_000)).type).toBe("Ok");
+      const after = await python<{ port: number; reply: string }>(
+        EXACT_SENDER,
+        pod.ip,
+        String(TCP_PORT),
+        "74776f",
+      );
+      expect(after.reply).toBe("two");
+      const [c] = await subscriber.closedFrom([after.port], 20_000);
+      expect(bytesOf(c as NonNullable<typeof c>).toString()).toBe("two");
+      expect(second.from(after.port)).toBeUndefined();
+    } finally {
+      second.close();
+    }
+  }, 90_000);
+});
