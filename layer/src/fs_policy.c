@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -47,7 +48,12 @@ static struct {
   struct mapping mappings[MAX_USER_PATTERNS];
   int mapping_count;
   /* Each built-in list is one alternation: one match per list keeps local opens cheap. */
-  pcre2_code *default_local, *default_remote, *default_not_found;
+  /* The local list split in two: anchored entries fail or match at once, so most paths skip the rest. */
+  pcre2_code *default_local_anchored, *default_local_floating, *default_remote, *default_not_found;
+  /* Every not-found entry starts with "$HOME/", every remote one with "/etc/": a prefix check first
+   * spares most paths two regex matches. */
+  char home[4096];
+  size_t home_len;
 } policy;
 
 /* Per thread, created on first use: matching must not share state across threads. */
@@ -121,18 +127,24 @@ static void ancestors_entry(char *out, size_t cap, const char *cwd) {
 }
 
 /* "(?:a)|(?:b)|…" of a fixed list plus computed entries, compiled as one regex. */
+enum entries { ALL_ENTRIES, ANCHORED_ENTRIES, FLOATING_ENTRIES };
+
+static bool wanted(const char *entry, enum entries which) {
+  return entry && (which == ALL_ENTRIES || (entry[0] == '^') == (which == ANCHORED_ENTRIES));
+}
+
 static pcre2_code *compile_alternation(const char *const *entries, size_t count, const char *const *extra,
-                                       size_t extra_count, const char *prefix) {
+                                       size_t extra_count, const char *prefix, enum entries which) {
   size_t cap = 1;
   for (size_t i = 0; i < count + extra_count; i++) {
     const char *entry = i < count ? entries[i] : extra[i - count];
-    if (entry) cap += strlen(entry) + strlen(prefix) + 8;
+    if (wanted(entry, which)) cap += strlen(entry) + strlen(prefix) + 8;
   }
   char *joined = calloc(1, cap);
   if (!joined) return NULL;
   for (size_t i = 0; i < count + extra_count; i++) {
     const char *entry = i < count ? entries[i] : extra[i - count];
-    if (!entry) continue;
+    if (!wanted(entry, which)) continue;
     size_t used = strlen(joined);
     snprintf(joined + used, cap - used, "%s(?:%s%s)", used ? "|" : "", prefix, entry);
   }
@@ -173,16 +185,21 @@ static void compile_defaults(void) {
   if (home && *home) {
     snprintf(buf, sizeof(buf), "%s", home);
     trim_trailing_slash(buf);
+    snprintf(policy.home, sizeof(policy.home), "%s/", buf);
+    policy.home_len = strlen(policy.home);
     strcpy(home_prefix, "^");
     append_escaped(home_prefix, sizeof(home_prefix), buf);
     strcat(home_prefix, "/");
     snprintf(home_hidden, sizeof(home_hidden), "%s\\.", home_prefix);
     extra_local[3] = home_hidden;
-    policy.default_not_found = compile_alternation(NOT_FOUND_UNDER_HOME, 3, NULL, 0, home_prefix);
+    policy.default_not_found = compile_alternation(NOT_FOUND_UNDER_HOME, 3, NULL, 0, home_prefix, ALL_ENTRIES);
   }
-  policy.default_local = compile_alternation(READ_LOCAL_BY_DEFAULT, sizeof(READ_LOCAL_BY_DEFAULT) / sizeof(char *),
-                                             extra_local, 5, "");
-  policy.default_remote = compile_alternation(READ_REMOTE_BY_DEFAULT, 4, NULL, 0, "");
+  size_t local_count = sizeof(READ_LOCAL_BY_DEFAULT) / sizeof(char *);
+  policy.default_local_anchored =
+      compile_alternation(READ_LOCAL_BY_DEFAULT, local_count, extra_local, 5, "", ANCHORED_ENTRIES);
+  policy.default_local_floating =
+      compile_alternation(READ_LOCAL_BY_DEFAULT, local_count, extra_local, 5, "", FLOATING_ENTRIES);
+  policy.default_remote = compile_alternation(READ_REMOTE_BY_DEFAULT, 4, NULL, 0, "", ALL_ENTRIES);
 }
 
 void fs_policy_init(const mp_msg_layer_config *config) {
@@ -290,9 +307,12 @@ enum fs_route fs_policy_route(const char *path, bool writing, char *resolved, si
   if (any_matches(&policy.read_write, resolved, len)) return FS_ROUTE_REMOTE;
   if (any_matches(&policy.read_only, resolved, len)) return writing ? FS_ROUTE_LOCAL : FS_ROUTE_REMOTE;
   if (any_matches(&policy.local, resolved, len)) return FS_ROUTE_LOCAL;
-  if (matches(policy.default_not_found, resolved, len)) return FS_ROUTE_NOT_FOUND;
-  if (!writing && matches(policy.default_remote, resolved, len)) return FS_ROUTE_REMOTE;
-  if (matches(policy.default_local, resolved, len)) return FS_ROUTE_LOCAL;
+  bool under_home = policy.home_len && strncasecmp(resolved, policy.home, policy.home_len) == 0;
+  if (under_home && matches(policy.default_not_found, resolved, len)) return FS_ROUTE_NOT_FOUND;
+  bool under_etc = strncasecmp(resolved, "/etc/", 5) == 0;
+  if (!writing && under_etc && matches(policy.default_remote, resolved, len)) return FS_ROUTE_REMOTE;
+  if (matches(policy.default_local_anchored, resolved, len) || matches(policy.default_local_floating, resolved, len))
+    return FS_ROUTE_LOCAL;
   switch (policy.mode) {
     case FS_MODE_WRITE: return FS_ROUTE_REMOTE;
     case FS_MODE_READ: return writing ? FS_ROUTE_LOCAL : FS_ROUTE_REMOTE;

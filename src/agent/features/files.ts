@@ -2,7 +2,8 @@
  * Remote files: the layer's file operations served under the target's root (see files-root.ts).
  * Handles are agent-wide numbers; each open file keeps its own offset, so reads and writes at an
  * offset (FileReadAt/FileWriteAt) and at the handle's position (FileRead/FileWrite) both work.
- * Errors carry the errno the pod's kernel returned.
+ * Errors carry the errno the pod's kernel returned. Whatever a client left open is closed when it
+ * disconnects (one client is one intproxy, so a program's forked children share its handles).
  */
 import {
   accessSync,
@@ -29,7 +30,7 @@ import type { DirEntry, Message, Metadata } from "../../protocol/index.ts";
 import { ErrorKind } from "../../protocol/index.ts";
 import type { TargetContext } from "../target.ts";
 import { joinPodPath, TargetRoot } from "./files-root.ts";
-import { errorReply, type FeatureHandlers } from "./handler.ts";
+import { type AgentClient, errorReply, type FeatureHandlers } from "./handler.ts";
 
 /** The largest read served per request; the layer returns a short read beyond it. */
 const MAX_READ = 1024 * 1024;
@@ -52,6 +53,30 @@ interface DirStream {
 const files = new Map<bigint, OpenFile>();
 const dirs = new Map<bigint, DirStream>();
 let nextHandle = 1n;
+/** The handles each client holds, closed when it disconnects. */
+const held = new WeakMap<AgentClient, Set<bigint>>();
+
+function hold(client: AgentClient, handle: bigint): bigint {
+  let handles = held.get(client);
+  if (!handles) {
+    const mine = new Set<bigint>();
+    handles = mine;
+    held.set(client, mine);
+    client.onClose(() => {
+      for (const open of mine) release(open);
+    });
+  }
+  handles.add(handle);
+  return handle;
+}
+
+function release(handle: bigint): void {
+  dirs.delete(handle);
+  const file = files.get(handle);
+  if (!file) return;
+  files.delete(handle);
+  closeSync(file.fd);
+}
 const roots = new Map<string, TargetRoot>();
 
 function rootOf(target: TargetContext): TargetRoot {
@@ -141,7 +166,7 @@ function listDirectory(root: TargetRoot, file: OpenFile): DirEntry[] {
 }
 
 export const filesFeature: FeatureHandlers = {
-  FileOpen: (request, target) => {
+  FileOpen: (request, target, client) => {
     const root = rootOf(target);
     let path = request.path;
     if (request.dirFd !== null) {
@@ -150,15 +175,15 @@ export const filesFeature: FeatureHandlers = {
       path = joinPodPath(dir.path, request.path);
     }
     const fd = root.open(path, request.flags, request.mode);
-    const handle = nextHandle++;
+    const handle = hold(client, nextHandle++);
     files.set(handle, { fd, path, append: (request.flags & constants.O_APPEND) !== 0, offset: 0 });
     return { type: "FileOpened", fd: handle };
   },
 
-  FileClose: (request) =>
-    withFile(request.fd, "FileClose", (file) => {
-      files.delete(request.fd);
-      closeSync(file.fd);
+  FileClose: (request, _target, client) =>
+    withFile(request.fd, "FileClose", () => {
+      held.get(client)?.delete(request.fd);
+      release(request.fd);
       return { type: "Ok" };
     }),
 
@@ -306,9 +331,9 @@ export const filesFeature: FeatureHandlers = {
     return { type: "Ok" };
   },
 
-  FileOpenDir: (request, target) =>
+  FileOpenDir: (request, target, client) =>
     withFile(request.fd, "FileOpenDir", (file) => {
-      const handle = nextHandle++;
+      const handle = hold(client, nextHandle++);
       dirs.set(handle, { entries: listDirectory(rootOf(target), file), next: 0 });
       return { type: "FileDirOpened", dirFd: handle };
     }),
@@ -321,8 +346,9 @@ export const filesFeature: FeatureHandlers = {
     return { type: "FileDirEntries", entries: batch };
   },
 
-  FileCloseDir: (request) => {
-    dirs.delete(request.dirFd);
+  FileCloseDir: (request, _target, client) => {
+    held.get(client)?.delete(request.dirFd);
+    release(request.dirFd);
     return { type: "Ok" };
   },
 };

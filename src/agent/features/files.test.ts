@@ -1,0 +1,103 @@
+import assert from "node:assert/strict";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import type { Message } from "../../protocol/index.ts";
+import { Logger } from "../../transport/log.ts";
+import type { TargetContext } from "../target.ts";
+import { filesFeature } from "./files.ts";
+import type { AgentClient } from "./handler.ts";
+
+const root = mkdtempSync(join(tmpdir(), "mirrord-files-root-"));
+mkdirSync(join(root, "etc"));
+mkdirSync(join(root, "app"));
+writeFileSync(join(root, "etc/passwd"), "pod passwd");
+writeFileSync(join(root, "app/config"), "0123456789");
+symlinkSync("/etc/passwd", join(root, "app/absolute-link"));
+symlinkSync("../../../../../../../etc/passwd", join(root, "app/dotdot-link"));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+const target: TargetContext = { mode: "targeted", pid: 1, root, env: new Map() };
+
+/** A client whose disconnect the test triggers. */
+function testClient(): AgentClient & { disconnect(): void } {
+  const cleanups: (() => void)[] = [];
+  return {
+    id: 1,
+    log: new Logger({ level: "error", json: true, target: "test", write: () => {} }),
+    send: () => {},
+    backlog: () => 0,
+    whenDrained: (callback) => callback(),
+    holdInput: () => {},
+    releaseInput: () => {},
+    onClose: (cleanup) => cleanups.push(cleanup),
+    disconnect: () => {
+      for (const cleanup of cleanups.splice(0)) cleanup();
+    },
+  };
+}
+
+async function open(client: AgentClient, path: string, flags = 0): Promise<bigint> {
+  const reply = await filesFeature.FileOpen?.(
+    { type: "FileOpen", dirFd: null, path, flags, mode: 0o644 },
+    target,
+    client,
+  );
+  assert.equal(reply?.type, "FileOpened");
+  return (reply as Extract<Message, { type: "FileOpened" }>).fd;
+}
+
+async function readAt(client: AgentClient, fd: bigint, offset: bigint, size: number): Promise<string> {
+  const reply = await filesFeature.FileReadAt?.({ type: "FileReadAt", fd, offset, size }, target, client);
+  assert.equal(reply?.type, "FileData");
+  return Buffer.from((reply as Extract<Message, { type: "FileData" }>).data).toString();
+}
+
+const openFds = () => readdirSync("/proc/self/fd").length;
+
+describe("filesFeature", () => {
+  it("resolves absolute and .. symlinks inside the target's root, never the agent's own files", async () => {
+    const client = testClient();
+    for (const link of ["/app/absolute-link", "/app/dotdot-link", "/../../etc/passwd"]) {
+      const fd = await open(client, link);
+      assert.equal(await readAt(client, fd, 0n, 100), "pod passwd");
+    }
+    assert.notEqual(readFileSync("/etc/passwd", "utf8"), "pod passwd");
+    client.disconnect();
+  });
+
+  it("reads at offsets and at the handle's position, and reports the pod's errno", async () => {
+    const client = testClient();
+    const fd = await open(client, "/app/config");
+    assert.equal(await readAt(client, fd, 4n, 3), "456");
+    const read = await filesFeature.FileRead?.({ type: "FileRead", fd, size: 4 }, target, client);
+    assert.equal(Buffer.from((read as Extract<Message, { type: "FileData" }>).data).toString(), "0123");
+    await assert.rejects(async () => open(client, "/app/missing"), { code: "ENOENT" });
+    await assert.rejects(async () => open(client, "/app/config/below"), { code: "ENOTDIR" });
+    client.disconnect();
+  });
+
+  it("closes what a client left open when it disconnects", async () => {
+    const client = testClient();
+    const before = openFds();
+    const handles = [await open(client, "/app/config"), await open(client, "/etc/passwd")];
+    assert.equal(openFds(), before + 2);
+    client.disconnect();
+    assert.equal(openFds(), before);
+    const reply = await filesFeature.FileReadAt?.(
+      { type: "FileReadAt", fd: handles[0] as bigint, offset: 0n, size: 1 },
+      target,
+      client,
+    );
+    assert.equal(reply?.type, "ErrorReply");
+  });
+});
