@@ -2,6 +2,7 @@
  * Benchmarks, each against a baseline measured in the same run (not part of the test suite).
  *   P1-P3: remote files (see filesRows).
  *   P6: mirrored HTTP requests lost at 1,000 req/s (a mirror subscriber of the agent vs the pod's app log).
+ *   P4, P8: outgoing bulk throughput and the agent's peak memory (see bench-outgoing.ts).
  *   P7: wall time of `mirrord exec -- true` over connect_tcp minus a bare `true` (medians).
  * Later issues add rows (files, network, HTTP filtering).
  */
@@ -11,12 +12,13 @@ import { join } from "node:path";
 import { bytesOf, MirrorSubscriber } from "../test/e2e/mirror-subscriber.ts";
 import { sampleApps } from "../test/simulator/index.ts";
 import { type PodSession, startPodSession } from "../test/support/pod-session.ts";
+import { outgoingRows } from "./bench-outgoing.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const REPO = join(import.meta.dir, "..");
 const MIRRORD = join(REPO, "dist", "mirrord");
 
-interface Row {
+export interface Row {
   id: string;
   what: string;
   measured: string;
@@ -292,7 +294,12 @@ const session = await startPodSession("bench", {
   ports: [8080],
 });
 try {
-  printTable([...(await filesRows(session)), await p7(session), await p6(session)]);
+  printTable([
+    ...(await filesRows(session)),
+    await p7(session),
+    await p6(session),
+    ...(await outgoingRows(session, Math.min(RUNS, 5))),
+  ]);
 } finally {
   await session.destroy();
 }

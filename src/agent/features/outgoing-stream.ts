@@ -14,7 +14,7 @@ import type { Socket } from "node:net";
 import type { Message } from "../../protocol/index.ts";
 import type { AgentClient } from "./handler.ts";
 
-export const CLIENT_BACKLOG = 1 << 20;
+export const CLIENT_BACKLOG = 256 << 10;
 export const REMOTE_BACKLOG = 4 << 20;
 
 export class OutgoingStream {

@@ -1,0 +1,127 @@
+/**
+ * Outgoing rows of scripts/bench.ts.
+ *   P4: bytes/s a program on the laptop receives from a cluster-only service through mirrord ÷ the same
+ *       client run directly inside the pod's network namespace (same run, same server).
+ *   P8: peak RSS (VmHWM) of a fresh agent that served only P4; baseline: the same agent's peak before it
+ *       served anything.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { mirrordBinary, run } from "../test/support/binary.ts";
+import type { PodSession } from "../test/support/pod-session.ts";
+import type { Row } from "./bench.ts";
+
+const BULK_PORT = 7070;
+const BULK_AGENT_PORT = 61338;
+
+/** A server sending `mib` MiB to every connection, then closing it. */
+const BULK_SERVER = `
+import socket, sys, threading
+port, mib = int(sys.argv[1]), int(sys.argv[2])
+block = b"x" * (1 << 20)
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", port)); s.listen(64)
+print("bulk listening", flush=True)
+def serve(c):
+    for _ in range(mib): c.sendall(block)
+    c.close()
+while True:
+    c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
+`;
+
+function throughput(stdout: string, what: string): number {
+  const match = /bytes=(\d+) seconds=([\d.]+)/.exec(stdout);
+  if (!match) throw new Error(`${what}: no measurement in ${JSON.stringify(stdout)}`);
+  return Number(match[1]) / Number(match[2]);
+}
+
+const mibPerSecond = (bytesPerSecond: number) => `${(bytesPerSecond / (1 << 20)).toFixed(0)} MiB/s`;
+
+function peakRssKib(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN);
+}
+
+export async function outgoingRows(session: PodSession, runs: number): Promise<Row[]> {
+  const mib = Number(process.env.BENCH_P4_MIB ?? 512);
+  const work = mkdtempSync(join(tmpdir(), "mirrord-bench-out-"));
+  const client = join(work, "net_out_bulk");
+  const built = await run([
+    "gcc",
+    "-O2",
+    "-o",
+    client,
+    join(import.meta.dir, "..", "test/e2e/programs/net_out_bulk.c"),
+  ]);
+  if (built.code !== 0) throw new Error(`gcc net_out_bulk.c failed: ${built.stderr}`);
+  const service = await session.cluster.addService({
+    name: "bulk",
+    port: BULK_PORT,
+    app: ["python3", "-c", BULK_SERVER, String(BULK_PORT), String(mib)],
+  });
+  const agent = session.cluster.spawnInPodNetns(session.pod, [
+    mirrordBinary(),
+    "agent",
+    "--communicate-port",
+    String(BULK_AGENT_PORT),
+    "-t",
+    "60",
+    "targeted",
+    "--pid",
+    String(session.pod.appPid),
+  ]);
+  try {
+    await agent.waitForStdout(/agent ready/, "the P4 agent", 15_000);
+    const idlePeak = peakRssKib(agent.pid) / 1024;
+    const forward = await session.cluster.forward(session.pod, BULK_AGENT_PORT);
+    const env = {
+      ...(process.env as Record<string, string>),
+      MIRRORD_CONNECT_TCP: `${forward.host}:${forward.port}`,
+      MIRRORD_PROGRESS_MODE: "off",
+    };
+    const direct: number[] = [];
+    const through: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const inPod = await run([
+        "nsenter",
+        `--net=${session.pod.netnsPath}`,
+        "--",
+        client,
+        service.ip,
+        String(BULK_PORT),
+      ]);
+      direct.push(throughput(inPod.stdout, "direct run"));
+      const viaMirrord = await run([mirrordBinary(), "exec", "--", client, service.ip, String(BULK_PORT)], {
+        env,
+        timeoutMs: 300_000,
+      });
+      through.push(throughput(viaMirrord.stdout, `mirrord run: ${viaMirrord.stderr}`));
+    }
+    const median = (values: number[]) =>
+      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+    const ratio = median(through) / median(direct);
+    const peak = peakRssKib(agent.pid) / 1024;
+    return [
+      {
+        id: "P4",
+        what: `outgoing TCP bulk receive, ${mib} MiB from a cluster-only service (median of ${runs})`,
+        measured: mibPerSecond(median(through)),
+        baseline: `${mibPerSecond(median(direct))} in the pod`,
+        result: `×${ratio.toFixed(2)}`,
+        goal: "≥ 0.5",
+      },
+      {
+        id: "P8",
+        what: "agent peak RSS (VmHWM) while serving P4",
+        measured: `${peak.toFixed(1)} MiB`,
+        baseline: `${idlePeak.toFixed(1)} MiB idle`,
+        result: `${peak.toFixed(1)} MiB`,
+        goal: "≤ 64 MiB",
+      },
+    ];
+  } finally {
+    await agent.stop(1_000);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
