@@ -7,10 +7,12 @@
 import http, { type ClientRequest, type IncomingMessage } from "node:http";
 import http2 from "node:http2";
 import net, { type Socket } from "node:net";
-import type { Duplex } from "node:stream";
+import type { Duplex, Readable } from "node:stream";
 import { fromRawHeaders, toOutgoingHeaders, versionOf } from "../agent/incoming/http/headers.ts";
-import type { HttpHeader, Message, MessageOf, SocketAddress } from "../protocol/index.ts";
+import { forwardPaced, writePaced } from "../agent/incoming/http/pacing.ts";
+import type { HttpHeader, MessageOf, SocketAddress } from "../protocol/index.ts";
 import type { HostPort } from "../transport/address.ts";
+import type { ProtocolClient } from "../transport/client.ts";
 import type { Logger } from "../transport/log.ts";
 
 export type HttpAgentMessage = MessageOf<
@@ -28,13 +30,18 @@ export interface StolenPeer {
   localAddress: SocketAddress;
 }
 
+/** The agent connection, as much of it as the replay uses. */
+export type AgentLink = Pick<
+  ProtocolClient,
+  "notify" | "backlog" | "whenDrained" | "holdInput" | "releaseInput"
+>;
+
 export interface HttpReplayDeps {
+  agent: AgentLink;
   /** Where the local program listens for this remote port, if it does. */
   listenerFor(port: number): HostPort | undefined;
-  /** To the agent. */
-  send(message: Message): void;
-  /** Each connection opened into the program, with the peer its accept()/getpeername() should report. */
-  onLocalConnection(socket: Socket, peer: StolenPeer): void;
+  /** Each connection opened into the program's `listener`, with the peer its accept() should report. */
+  onLocalConnection(socket: Socket, listener: HostPort, peer: StolenPeer): void;
   log: Logger;
 }
 
@@ -105,7 +112,7 @@ export class HttpReplayer {
   private start(head: MessageOf<"HttpRequestHead">): void {
     const { connId, requestId, port } = head;
     const fail = (reason: string) =>
-      this.deps.send({ type: "HttpAbort", connId, requestId, message: reason });
+      this.deps.agent.notify({ type: "HttpAbort", connId, requestId, message: reason });
     const connection = this.connections.get(connId);
     const listener = this.deps.listenerFor(port);
     if (!connection) {
@@ -127,7 +134,7 @@ export class HttpReplayer {
   private connectLocal(connection: ReplayConnection, listener: HostPort): Socket {
     const socket = net.connect(listener.port, listener.host);
     const { remoteAddress, localAddress } = connection.announced;
-    this.deps.onLocalConnection(socket, { remoteAddress, localAddress });
+    this.deps.onLocalConnection(socket, listener, { remoteAddress, localAddress });
     return socket;
   }
 
@@ -152,7 +159,7 @@ export class HttpReplayer {
       agent: connection.pool,
       setHost: false,
     });
-    const answer = new AnswerStream(this.deps.send, head, done);
+    const answer = new AnswerStream(this.deps.agent, head, done);
     let upgraded: Duplex | undefined;
     request.on("response", (response: IncomingMessage) => answer.respond(response));
     request.on("upgrade", (response: IncomingMessage, socket: Duplex, early: Buffer) => {
@@ -160,7 +167,7 @@ export class HttpReplayer {
       answer.upgraded(response, socket, early);
     });
     request.on("error", (error) => answer.fail(`local program: ${error.message}`));
-    return requestReplay(request, () => upgraded);
+    return requestReplay(request, this.deps.agent, () => upgraded);
   }
 
   private replayH2(
@@ -186,11 +193,11 @@ export class HttpReplayer {
       ":authority": target?.host ?? `${listener.host}:${listener.port}`,
       ":scheme": "http",
     });
-    const answer = new AnswerStream(this.deps.send, head, done);
+    const answer = new AnswerStream(this.deps.agent, head, done);
     stream.on("response", (headers) => answer.respondH2(stream, headers));
     stream.on("error", (error) => answer.fail(`local program: ${error.message}`));
     return {
-      body: (data) => stream.write(data),
+      body: (data) => writePaced(stream, this.deps.agent, data),
       end: () => stream.end(),
       upgradeData: () => stream.close(http2.constants.NGHTTP2_CANCEL),
       abort: () => stream.close(http2.constants.NGHTTP2_CANCEL),
@@ -207,17 +214,18 @@ function absolute(uri: string): URL | undefined {
   }
 }
 
-function requestReplay(request: ClientRequest, upgraded: () => Duplex | undefined): Replay {
+function requestReplay(request: ClientRequest, agent: AgentLink, upgraded: () => Duplex | undefined): Replay {
   return {
-    body: (data) => request.write(data),
+    body: (data) => writePaced(request, agent, data),
     end: (trailers) => {
       if (trailers.length > 0) request.addTrailers(toOutgoingHeaders(trailers));
       request.end();
     },
     upgradeData: (data) => {
       const socket = upgraded();
-      if (data.length > 0) socket?.write(data);
-      else socket?.end();
+      if (!socket) return;
+      if (data.length > 0) writePaced(socket, agent, data);
+      else socket.end();
     },
     abort: () => {
       upgraded()?.destroy();
@@ -233,7 +241,7 @@ class AnswerStream {
   private readonly requestId: bigint;
 
   constructor(
-    private readonly send: (message: Message) => void,
+    private readonly agent: AgentLink,
     head: MessageOf<"HttpRequestHead">,
     private readonly done: () => void,
   ) {
@@ -260,16 +268,17 @@ class AnswerStream {
   upgraded(response: IncomingMessage, socket: Duplex, early: Buffer): void {
     const { connId, requestId } = this;
     this.head(101, "http11", fromRawHeaders(response.rawHeaders));
-    if (early.length > 0) this.send({ type: "HttpUpgradeData", connId, requestId, data: early });
-    socket.on("data", (data: Buffer) => this.send({ type: "HttpUpgradeData", connId, requestId, data }));
-    socket.on("end", () => this.send({ type: "HttpUpgradeData", connId, requestId, data: new Uint8Array() }));
+    const send = this.agent.notify.bind(this.agent);
+    if (early.length > 0) send({ type: "HttpUpgradeData", connId, requestId, data: early });
+    forwardPaced(socket, this.agent, (data) => send({ type: "HttpUpgradeData", connId, requestId, data }));
+    socket.on("end", () => send({ type: "HttpUpgradeData", connId, requestId, data: new Uint8Array() }));
     socket.on("error", () => socket.destroy());
     socket.on("close", () => this.fail("the local program closed the upgraded connection"));
   }
 
   fail(message: string): void {
     if (this.finished) return;
-    this.send({ type: "HttpAbort", connId: this.connId, requestId: this.requestId, message });
+    this.agent.notify({ type: "HttpAbort", connId: this.connId, requestId: this.requestId, message });
     this.finish();
   }
 
@@ -278,7 +287,7 @@ class AnswerStream {
     version: MessageOf<"HttpResponseHead">["version"],
     headers: HttpHeader[],
   ): void {
-    this.send({
+    this.agent.notify({
       type: "HttpResponseHead",
       connId: this.connId,
       requestId: this.requestId,
@@ -288,12 +297,14 @@ class AnswerStream {
     });
   }
 
-  private stream(body: NodeJS.ReadableStream, trailers: () => HttpHeader[]): void {
+  private stream(body: Readable, trailers: () => HttpHeader[]): void {
     const { connId, requestId } = this;
-    body.on("data", (data: Buffer) => this.send({ type: "HttpResponseBody", connId, requestId, data }));
+    forwardPaced(body, this.agent, (data) =>
+      this.agent.notify({ type: "HttpResponseBody", connId, requestId, data }),
+    );
     body.on("end", () => {
       if (this.finished) return;
-      this.send({ type: "HttpResponseEnd", connId, requestId, trailers: trailers() });
+      this.agent.notify({ type: "HttpResponseEnd", connId, requestId, trailers: trailers() });
       this.finish();
     });
   }

@@ -105,10 +105,21 @@ async function linkSubscriber(
       if (--holds === 0) agentLink.resumeInput();
     },
   };
+  let intproxyHolds = 0;
   const replayer: HttpReplayer = new HttpReplayer({
+    agent: {
+      notify: (message) => intproxyLink.send(message),
+      backlog: () => intproxyLink.backlog,
+      whenDrained: (callback) => intproxyLink.whenDrained(callback),
+      holdInput: () => {
+        if (intproxyHolds++ === 0) intproxyLink.pauseInput();
+      },
+      releaseInput: () => {
+        if (--intproxyHolds === 0) intproxyLink.resumeInput();
+      },
+    },
     listenerFor: (port) => (port === STOLEN_PORT ? { host: "127.0.0.1", port: app.port } : undefined),
-    send: (message) => intproxyLink.send(message),
-    onLocalConnection: (_socket, peer) => peers.push(peer),
+    onLocalConnection: (_socket, _listener, peer) => peers.push(peer),
     log,
   });
   const intproxyLink: FramedSocket = new FramedSocket(intproxySocket, {

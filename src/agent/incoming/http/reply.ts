@@ -18,7 +18,8 @@ export interface ServerReply {
   addTrailers(headers: OutgoingHttpHeaders): void;
   destroy(error?: Error): unknown;
   on(event: "close", listener: () => void): unknown;
-  once(event: "drain", listener: () => void): unknown;
+  once(event: "drain" | "close", listener: () => void): unknown;
+  off(event: "drain" | "close", listener: () => void): unknown;
 }
 
 export function writeHead(reply: ServerReply, status: number, headers: readonly HttpHeader[]): void {

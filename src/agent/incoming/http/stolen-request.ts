@@ -4,14 +4,9 @@
  * (node:http queues pipelined responses; HTTP/2 streams are independent).
  */
 import type { JudgedHead } from "./engine.ts";
-import {
-  type Exchange,
-  type ExchangeLink,
-  forwardPaced,
-  type HttpClientMessage,
-  writePaced,
-} from "./exchange.ts";
+import type { Exchange, ExchangeLink, HttpClientMessage } from "./exchange.ts";
 import { fromRawHeaders, versionOf } from "./headers.ts";
+import { forwardPaced, writePaced } from "./pacing.ts";
 import { failReply, type ServerReply, type ServerRequest, writeHead, writeTrailers } from "./reply.ts";
 
 export class StolenRequest implements Exchange {

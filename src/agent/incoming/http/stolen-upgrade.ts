@@ -7,14 +7,9 @@ import { type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { HttpHeader } from "../../../protocol/index.ts";
 import type { JudgedHead } from "./engine.ts";
-import {
-  type Exchange,
-  type ExchangeLink,
-  forwardPaced,
-  type HttpClientMessage,
-  writePaced,
-} from "./exchange.ts";
+import type { Exchange, ExchangeLink, HttpClientMessage } from "./exchange.ts";
 import { renderHead, toOutgoingHeaders, versionOf } from "./headers.ts";
+import { forwardPaced, writePaced } from "./pacing.ts";
 
 export class StolenUpgrade implements Exchange {
   private upgraded = false;
