@@ -24,6 +24,8 @@ interface Reachable {
   address: string;
   secret: Uint8Array | null;
   agentAddress: string;
+  /** Why reaching the agent failed below the protocol (the port-forward), when known. */
+  dialFailure(): Error | undefined;
   /** Stops the relay and deletes the agent, if this process created them. */
   release(): Promise<void>;
 }
@@ -38,6 +40,7 @@ async function agentThroughKube(config: ResolvedConfig, reporter: CreateReporter
       address: relay.address,
       secret: Buffer.from(session.secretHex, "hex"),
       agentAddress: `pod/${namespace}/${pod}:${port}`,
+      dialFailure: relay.lastFailure,
       release: async () => {
         relay.close();
         await session.cleanup();
@@ -56,8 +59,15 @@ export async function openCliAgentLink(
 ): Promise<CliAgentLink> {
   const timeoutMs = (config.agent.communication_timeout ?? 30) * 1000;
   const agent: Reachable = config.connect_tcp
-    ? { address: config.connect_tcp, secret: null, agentAddress: config.connect_tcp, release: async () => {} }
+    ? {
+        address: config.connect_tcp,
+        secret: null,
+        agentAddress: config.connect_tcp,
+        dialFailure: () => undefined,
+        release: async () => {},
+      }
     : await agentThroughKube(config, reporter);
+  // A port-forward that cannot be opened shows up as a hang-up during the handshake; name its cause.
   const connect = () =>
     ProtocolClient.connect({
       address: agent.address,
@@ -65,6 +75,8 @@ export async function openCliAgentLink(
       clientName,
       secret: agent.secret,
       timeoutMs,
+    }).catch((error: unknown) => {
+      throw agent.dialFailure() ?? error;
     });
   try {
     const link: CliAgentLink = {

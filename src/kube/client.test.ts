@@ -47,7 +47,7 @@ function apiServer(clientCertificates: boolean): string {
     clientCertificates,
     backend: {
       dial: async () => echoPath(),
-      logs: () => ({ text: "starting\nagent ready - version 9.9.9\n", finished: true }),
+      logs: () => ({ stdout: "starting\nagent ready - version 9.9.9\n", stderr: "", finished: true }),
     },
   });
   servers.push(server);

@@ -8,7 +8,7 @@ import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type KubeConfig, PortForward } from "@kubernetes/client-node";
 import { webSocketHandler } from "./client.ts";
-import { explainKubeFailure } from "./errors.ts";
+import { explainKubeFailure, KubeError } from "./errors.ts";
 
 export interface AgentEndpoint {
   namespace: string;
@@ -26,11 +26,20 @@ interface Closable {
 }
 
 /** Carries one local socket over one port-forward WebSocket; retries the dial with backoff. */
-async function bridge(config: KubeConfig, endpoint: AgentEndpoint, socket: Socket): Promise<void> {
+async function bridge(
+  config: KubeConfig,
+  endpoint: AgentEndpoint,
+  socket: Socket,
+  failed: (error: Error) => void,
+): Promise<void> {
   socket.pause();
+  const fail = (error: Error) => {
+    failed(error);
+    socket.destroy(error);
+  };
   const errors = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      if (chunk.length > 0) socket.destroy(new Error(`port-forward: ${chunk.toString()}`));
+      if (chunk.length > 0) fail(new Error(`port-forward: ${chunk.toString()}`));
       done();
     },
   });
@@ -57,28 +66,39 @@ async function bridge(config: KubeConfig, endpoint: AgentEndpoint, socket: Socke
       await sleep(FIRST_BACKOFF_MS * 2 ** attempt * (1 + Math.random()));
     }
   }
-  socket.destroy(
-    explainKubeFailure(lastError, `port-forward to ${endpoint.namespace}/${endpoint.pod}:${endpoint.port}`),
+  const doing = `port-forward to ${endpoint.namespace}/${endpoint.pod}:${endpoint.port}`;
+  // The WebSocket upgrade reports the API server's status only in its message.
+  const gone = /status code: 404\b/.test(String((lastError as Error)?.message));
+  fail(
+    gone
+      ? new KubeError(`${doing}: the agent pod no longer exists`, "it was deleted or its Job ended")
+      : explainKubeFailure(lastError, doing),
   );
 }
 
 export interface AgentRelay {
   /** `127.0.0.1:<port>`. */
   address: string;
+  /** Why the latest connection could not be forwarded (its socket was just closed), if one failed. */
+  lastFailure(): Error | undefined;
   close(): void;
 }
 
 export function startAgentRelay(config: KubeConfig, endpoint: AgentEndpoint): Promise<AgentRelay> {
+  let lastFailure: Error | undefined;
   const server: Server = createServer((socket) => {
+    lastFailure = undefined;
     socket.on("error", () => socket.destroy());
-    void bridge(config, endpoint, socket);
+    void bridge(config, endpoint, socket, (error) => {
+      lastFailure = error;
+    });
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen({ host: "127.0.0.1", port: 0 }, () => {
       const address = server.address();
       const port = typeof address === "object" && address ? address.port : 0;
-      resolve({ address: `127.0.0.1:${port}`, close: () => server.close() });
+      resolve({ address: `127.0.0.1:${port}`, lastFailure: () => lastFailure, close: () => server.close() });
     });
   });
 }

@@ -214,6 +214,9 @@ describe.skipIf(unavailable !== undefined)("mirrord ls", () => {
     const down = jsonError(await mirrord(["ls", "-n", NS], { KUBECONFIG: unreachable }));
     expect(down.message).toContain("the Kubernetes API server at https://127.0.0.1:1 is unreachable");
 
+    const label = jsonError(await mirrord(["ls", "-t", "label"]));
+    expect(label.message).toContain("target type `label` requires the mirrord operator");
+
     const badEnv = jsonError(await mirrord(["ls"], { MIRRORD_LS_TARGET_TYPES: "pods" }));
     expect(badEnv.message).toContain("MIRRORD_LS_TARGET_TYPES must be a JSON array of target types");
   });
@@ -289,6 +292,7 @@ function startPortForward(args: string[]) {
   const waitFor = async (key: "stdout" | "stderr", text: string) => {
     for (let i = 0; i < 600 && !output[key].includes(text) && child.exitCode === null; i++)
       await Bun.sleep(50);
+    if (child.exitCode !== null) await collected;
     if (!output[key].includes(text))
       throw new Error(
         `no "${text}" from port-forward (exit ${child.exitCode}): ${output.stdout} ${output.stderr}`,
@@ -309,7 +313,7 @@ async function curlJson(port: number): Promise<Record<string, unknown>> {
   const result = await run(["curl", "-sS", "--max-time", "10", `http://127.0.0.1:${port}/hello`], {
     timeoutMs: 15_000,
   });
-  expect(result.stderr).toBe("");
+  expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: "" });
   return JSON.parse(result.stdout);
 }
 
@@ -317,7 +321,7 @@ describe.skipIf(unavailable !== undefined)("mirrord port-forward", () => {
   test("-L by name and by IP reaches a service only the pod can reach; Ctrl-C removes the agent", async () => {
     const direct = await run(["curl", "-sS", "--max-time", "3", `http://${orders.ip}:8080/`]);
     expect(direct.code).not.toBe(0);
-    const [byName, byIp] = [await freePort(), await freePort()];
+    const [byName, byIp, closed] = [await freePort(), await freePort(), await freePort()];
     const forward = startPortForward([
       "-f",
       sessionConfig(),
@@ -327,6 +331,8 @@ describe.skipIf(unavailable !== undefined)("mirrord port-forward", () => {
       `${byName}:orders:8080`,
       "-L",
       `${byIp}:${orders.ip}:8080`,
+      "-L",
+      `${closed}:orders:9`,
     ]);
     try {
       await forward.waitFor("stdout", "Ready!");
@@ -334,8 +340,14 @@ describe.skipIf(unavailable !== undefined)("mirrord port-forward", () => {
       expect(await curlJson(byName)).toMatchObject({ hostname: "orders", mode: "orders", path: "/hello" });
       expect(await curlJson(byIp)).toMatchObject({ hostname: "orders", path: "/hello" });
       expect(kube.list("jobs", "default")).toHaveLength(1);
+      // Nothing listens on the service's port 9: the local connection is closed and the cause shown.
+      const refused = await run(["curl", "-sS", "--max-time", "10", `http://127.0.0.1:${closed}/`]);
+      expect(refused.code).not.toBe(0);
+      await forward.waitFor("stderr", `127.0.0.1:${closed} → orders:9: connect to ${orders.ip}:9 failed`);
+      expect(await curlJson(byName)).toMatchObject({ hostname: "orders" });
     } finally {
-      expect(await forward.stop()).toBe(0);
+      // The output is in the comparison so that a failure shows what port-forward said.
+      expect({ code: await forward.stop(), stderr: forward.output.stderr }).toMatchObject({ code: 0 });
     }
     await expectNoAgentLeft();
   }, 90_000);
@@ -355,7 +367,31 @@ describe.skipIf(unavailable !== undefined)("mirrord port-forward", () => {
       expect(await curlJson(port)).toMatchObject({ hostname: "orders", path: "/hello" });
       expect(jobsCreated()).toBe(created);
     } finally {
-      expect(await forward.stop()).toBe(0);
+      // The output is in the comparison so that a failure shows what port-forward said.
+      expect({ code: await forward.stop(), stderr: forward.output.stderr }).toMatchObject({ code: 0 });
+    }
+    await expectNoAgentLeft();
+  }, 90_000);
+
+  test("when the agent goes away, port-forward exits 1 saying it could not reconnect", async () => {
+    const port = await freePort();
+    const forward = startPortForward(["-f", sessionConfig(), "-t", TARGET, "-L", `${port}:orders:8080`]);
+    try {
+      await forward.waitFor("stdout", "Ready!");
+      const [job] = kube.list("jobs", "default");
+      kube.remove("jobs", job?.metadata.name as string);
+      for (const agent of kube.list("pods", "default").filter((p) => p.metadata.labels?.app === "mirrord"))
+        kube.remove("pods", agent.metadata.name);
+      const timer = setTimeout(() => forward.child.kill("SIGKILL"), 30_000);
+      const code = await forward.child.exited;
+      clearTimeout(timer);
+      await forward.waitFor("stderr", "could not reconnect");
+      expect({ code, stderr: forward.output.stderr }).toMatchObject({ code: 1 });
+      expect(forward.output.stderr).toMatch(
+        /error: lost the connection to the agent and could not reconnect: port-forward to default\/mirrord-agent-\S+: the agent pod no longer exists/,
+      );
+    } finally {
+      await forward.stop();
     }
     await expectNoAgentLeft();
   }, 90_000);

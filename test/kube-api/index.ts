@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cluster, Pod as SimPod } from "../simulator/index.ts";
 import { Kubelet, type WorkloadPodSpec } from "./kubelet.ts";
+import { RESOURCES } from "./resources.ts";
 import { KubeApiServer } from "./server.ts";
 import type { KubeObject } from "./store.ts";
 import { makeServerTls } from "./tls.ts";
@@ -26,6 +27,8 @@ export interface KubeApi {
   apply(object: KubeObject): KubeObject;
   get(plural: string, name: string, namespace?: string): KubeObject | undefined;
   list(plural: string, namespace?: string): KubeObject[];
+  /** Deletes an object as a controller would (no RBAC; a deleted pod's containers are killed). */
+  remove(plural: string, name: string, namespace?: string): void;
   stop(): Promise<void>;
 }
 
@@ -117,6 +120,11 @@ export async function startKubeApi(options: KubeApiOptions): Promise<KubeApi> {
     get: (plural, name, namespace = "default") =>
       server.store.get(plural, plural === "nodes" || plural === "namespaces" ? undefined : namespace, name),
     list: (plural, namespace) => server.store.list(plural, { namespace }),
+    remove: (plural, name, namespace = "default") => {
+      const resource = RESOURCES.find((r) => r.plural === plural);
+      if (!resource) throw new Error(`the API stand-in does not serve ${plural}`);
+      server.store.delete(resource, resource.namespaced ? namespace : undefined, name);
+    },
     stop: async () => {
       server.stop();
       await started.stop();

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from "n
 import { join } from "node:path";
 import { type Cluster, type Pod as SimPod, SimProcess } from "../simulator/index.ts";
 import { resourceOfKind } from "./resources.ts";
-import type { KubeApiServer, PodBackend } from "./server.ts";
+import type { ContainerOutput, KubeApiServer, PodBackend } from "./server.ts";
 import type { KubeObject, WatchEvent } from "./store.ts";
 
 export const NODE_NAME = "sim-node";
@@ -201,11 +201,12 @@ export class Kubelet implements PodBackend {
     writeFileSync(join(dir, "cgroup.procs"), String(pid));
   }
 
-  logs(pod: KubeObject, container: string): { text: string; finished: boolean } | undefined {
+  logs(pod: KubeObject, container: string): ContainerOutput | undefined {
     const running = this.running.get(`${pod.metadata.namespace}/${pod.metadata.name}/${container}`);
     if (!running) return undefined;
     return {
-      text: running.process.stdout() + running.process.stderr(),
+      stdout: running.process.stdout(),
+      stderr: running.process.stderr(),
       finished: running.process.exitStatus !== undefined,
     };
   }

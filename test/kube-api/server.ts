@@ -14,7 +14,8 @@ export interface PodBackend {
   /** A unix socket whose every connection reaches 127.0.0.1:`port` inside the pod's network namespace. */
   dial(pod: KubeObject, port: number): Promise<string>;
   /** The container's output so far and whether it has exited. */
-  logs(pod: KubeObject, container: string): { text: string; finished: boolean } | undefined;
+  /** The container's output so far, per stream (each only ever grows), and whether it has exited. */
+  logs(pod: KubeObject, container: string): ContainerOutput | undefined;
 }
 
 export interface Denial {
@@ -30,6 +31,12 @@ export interface ApiServerOptions {
   /** Require a client certificate signed by the server's CA at the TLS handshake, instead of the token. */
   clientCertificates?: boolean;
   backend: PodBackend;
+}
+
+export interface ContainerOutput {
+  stdout: string;
+  stderr: string;
+  finished: boolean;
 }
 
 interface ForwardSocket {
@@ -445,18 +452,23 @@ export class KubeApiServer {
         "BadRequest",
         `container "${container}" in pod "${pod.metadata.name}" is waiting to start`,
       );
-    if (url.searchParams.get("follow") !== "true")
-      return new Response(backend.logs(pod, container)?.text ?? "");
-    let sent = 0;
+    if (url.searchParams.get("follow") !== "true") {
+      const output = backend.logs(pod, container);
+      return new Response(`${output?.stdout ?? ""}${output?.stderr ?? ""}`);
+    }
+    // Each stream is followed by its own offset: they grow independently, in any order.
+    const sent = { stdout: 0, stderr: 0 };
     let timer: ReturnType<typeof setInterval> | undefined;
     const stream = new ReadableStream<Uint8Array>({
       start: (controller) => {
         const pump = () => {
           const now = backend.logs(pod, container);
-          const text = now?.text ?? "";
-          if (text.length > sent) {
-            controller.enqueue(new TextEncoder().encode(text.slice(sent)));
-            sent = text.length;
+          for (const key of ["stdout", "stderr"] as const) {
+            const text = now?.[key] ?? "";
+            if (text.length > sent[key]) {
+              controller.enqueue(new TextEncoder().encode(text.slice(sent[key])));
+              sent[key] = text.length;
+            }
           }
           if (!now || now.finished) {
             clearInterval(timer);

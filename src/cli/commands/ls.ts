@@ -6,7 +6,7 @@ import type { CAC } from "cac";
 import { TARGET_KINDS } from "../../config/target-path.ts";
 import { CliError, EXIT_RUNTIME_ERROR, UsageError } from "../errors.ts";
 
-const LISTABLE = ["targetless", ...TARGET_KINDS] as const;
+const LISTABLE = ["targetless", ...TARGET_KINDS, "label"] as const;
 type Listable = (typeof LISTABLE)[number];
 
 interface LsFlags {
@@ -74,7 +74,14 @@ function kindsToList(asked: string[], fromEnv: string | undefined): (typeof TARG
       "invalid target type `targetless`: it is not a kind of object that can be listed",
       "leave it out; a targetless run needs no target",
     );
-  const listed = list.filter((kind): kind is (typeof TARGET_KINDS)[number] => kind !== "targetless");
+  if (list.includes("label"))
+    throw new CliError(
+      "target type `label` requires the mirrord operator, which this build does not support",
+      "list the workloads instead (`-t deployment`, `-t rollout`, …)",
+    );
+  const listed = list.filter(
+    (kind): kind is (typeof TARGET_KINDS)[number] => kind !== "targetless" && kind !== "label",
+  );
   return listed.length > 0 ? listed : [...TARGET_KINDS];
 }
 
