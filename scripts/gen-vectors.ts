@@ -317,6 +317,8 @@ const vectors: [string, bigint, Message][] = [
   ],
   ["outgoing-data-shutdown", 0n, { type: "OutgoingData", connId: 0n, data: new Uint8Array() }],
   ["outgoing-close", 0n, { type: "OutgoingClose", connId: U64_MAX }],
+  ["outgoing-pause", 0n, { type: "OutgoingPause", connId: 7n }],
+  ["outgoing-resume", 0n, { type: "OutgoingResume", connId: 7n }],
   ["subscribe-mirror", 70n, { type: "Subscribe", port: 80, mode: "mirror", filter: null, listenAddress: v4 }],
   [
     "subscribe-steal-filter",

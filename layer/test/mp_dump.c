@@ -929,6 +929,16 @@ void mp_dump_frame(FILE *f, const mp_message *msg) {
     fputs(",\"connId\":", f);
     fprintf(f, "\"%" PRIu64 "\"", msg->u.outgoing_close.conn_id);
     break;
+  case MP_MSG_OUTGOING_PAUSE:
+    fputs("\"type\":\"OutgoingPause\"", f);
+    fputs(",\"connId\":", f);
+    fprintf(f, "\"%" PRIu64 "\"", msg->u.outgoing_pause.conn_id);
+    break;
+  case MP_MSG_OUTGOING_RESUME:
+    fputs("\"type\":\"OutgoingResume\"", f);
+    fputs(",\"connId\":", f);
+    fprintf(f, "\"%" PRIu64 "\"", msg->u.outgoing_resume.conn_id);
+    break;
   case MP_MSG_SUBSCRIBE:
     fputs("\"type\":\"Subscribe\"", f);
     fputs(",\"port\":", f);

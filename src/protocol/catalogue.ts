@@ -28,7 +28,7 @@ import {
   union,
 } from "./schema.ts";
 
-export const PROTOCOL_VERSION = "1.0.0";
+export const PROTOCOL_VERSION = "1.1.0";
 
 /** Values of `ResponseError.kind`: what went wrong, independent of the Linux errno it carries. */
 export const ErrorKind = {
@@ -262,6 +262,10 @@ export const messages: readonly MessageDef[] = [
   }),
   message("OutgoingData", 0x0402, "both", { connId, data: bytes }),
   message("OutgoingClose", 0x0403, "both", { connId }),
+  // Flow control of one outgoing connection, either way: the side whose buffer towards the destination
+  // is full asks the other to stop reading that connection's source, and to resume once it drained.
+  message("OutgoingPause", 0x0404, "both", { connId }),
+  message("OutgoingResume", 0x0405, "both", { connId }),
 
   // Incoming traffic. The server picks connection ids; an empty Data means the sender shut down writing.
   message("Subscribe", 0x0500, "client", {

@@ -376,6 +376,14 @@ export interface OutgoingCloseMessage {
   type: "OutgoingClose";
   connId: bigint;
 }
+export interface OutgoingPauseMessage {
+  type: "OutgoingPause";
+  connId: bigint;
+}
+export interface OutgoingResumeMessage {
+  type: "OutgoingResume";
+  connId: bigint;
+}
 export interface SubscribeMessage {
   type: "Subscribe";
   port: number;
@@ -579,6 +587,8 @@ export type Message =
   | ConnectedMessage
   | OutgoingDataMessage
   | OutgoingCloseMessage
+  | OutgoingPauseMessage
+  | OutgoingResumeMessage
   | SubscribeMessage
   | SubscribedMessage
   | UnsubscribeMessage

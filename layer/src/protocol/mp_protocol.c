@@ -1893,6 +1893,30 @@ static int wr_msg_outgoing_close(mp_writer *w, const mp_msg_outgoing_close *v, u
   return 0;
 }
 
+static int rd_msg_outgoing_pause(mp_reader *r, mp_msg_outgoing_pause *out, unsigned depth) {
+  (void)depth;
+  if (rd_u64(r, &out->conn_id)) return -1;
+  return 0;
+}
+
+static int wr_msg_outgoing_pause(mp_writer *w, const mp_msg_outgoing_pause *v, unsigned depth) {
+  (void)depth;
+  if (wr_u64(w, v->conn_id)) return -1;
+  return 0;
+}
+
+static int rd_msg_outgoing_resume(mp_reader *r, mp_msg_outgoing_resume *out, unsigned depth) {
+  (void)depth;
+  if (rd_u64(r, &out->conn_id)) return -1;
+  return 0;
+}
+
+static int wr_msg_outgoing_resume(mp_writer *w, const mp_msg_outgoing_resume *v, unsigned depth) {
+  (void)depth;
+  if (wr_u64(w, v->conn_id)) return -1;
+  return 0;
+}
+
 static int rd_msg_subscribe(mp_reader *r, mp_msg_subscribe *out, unsigned depth) {
   (void)depth;
   if (rd_u16(r, &out->port)) return -1;
@@ -2805,6 +2829,12 @@ static int rd_message(mp_reader *r, mp_message *out) {
   case MP_MSG_OUTGOING_CLOSE:
     rc = rd_msg_outgoing_close(r, &out->u.outgoing_close, 0);
     break;
+  case MP_MSG_OUTGOING_PAUSE:
+    rc = rd_msg_outgoing_pause(r, &out->u.outgoing_pause, 0);
+    break;
+  case MP_MSG_OUTGOING_RESUME:
+    rc = rd_msg_outgoing_resume(r, &out->u.outgoing_resume, 0);
+    break;
   case MP_MSG_SUBSCRIBE:
     rc = rd_msg_subscribe(r, &out->u.subscribe, 0);
     break;
@@ -3040,6 +3070,12 @@ static int wr_message(mp_writer *w, const mp_message *v) {
   case MP_MSG_OUTGOING_CLOSE:
     rc = wr_msg_outgoing_close(w, &v->u.outgoing_close, 0);
     break;
+  case MP_MSG_OUTGOING_PAUSE:
+    rc = wr_msg_outgoing_pause(w, &v->u.outgoing_pause, 0);
+    break;
+  case MP_MSG_OUTGOING_RESUME:
+    rc = wr_msg_outgoing_resume(w, &v->u.outgoing_resume, 0);
+    break;
   case MP_MSG_SUBSCRIBE:
     rc = wr_msg_subscribe(w, &v->u.subscribe, 0);
     break;
@@ -3222,6 +3258,10 @@ const char *mp_message_name(uint16_t tag) {
     return "OutgoingData";
   case MP_MSG_OUTGOING_CLOSE:
     return "OutgoingClose";
+  case MP_MSG_OUTGOING_PAUSE:
+    return "OutgoingPause";
+  case MP_MSG_OUTGOING_RESUME:
+    return "OutgoingResume";
   case MP_MSG_SUBSCRIBE:
     return "Subscribe";
   case MP_MSG_SUBSCRIBED:

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MP_PROTOCOL_VERSION "1.0.0"
+#define MP_PROTOCOL_VERSION "1.1.0"
 #define MP_MAX_FRAME_SIZE 16777216u
 #define MP_LENGTH_PREFIX_SIZE 4u
 #define MP_HEADER_SIZE 10u
@@ -372,6 +372,8 @@ enum mp_message_tag {
   MP_MSG_CONNECTED = 0x0401,
   MP_MSG_OUTGOING_DATA = 0x0402,
   MP_MSG_OUTGOING_CLOSE = 0x0403,
+  MP_MSG_OUTGOING_PAUSE = 0x0404,
+  MP_MSG_OUTGOING_RESUME = 0x0405,
   MP_MSG_SUBSCRIBE = 0x0500,
   MP_MSG_SUBSCRIBED = 0x0501,
   MP_MSG_UNSUBSCRIBE = 0x0502,
@@ -668,6 +670,14 @@ typedef struct mp_msg_outgoing_close {
   uint64_t conn_id;
 } mp_msg_outgoing_close;
 
+typedef struct mp_msg_outgoing_pause {
+  uint64_t conn_id;
+} mp_msg_outgoing_pause;
+
+typedef struct mp_msg_outgoing_resume {
+  uint64_t conn_id;
+} mp_msg_outgoing_resume;
+
 typedef struct mp_msg_subscribe {
   uint16_t port;
   uint8_t mode;
@@ -872,6 +882,8 @@ typedef struct mp_message {
     mp_msg_connected connected;
     mp_msg_outgoing_data outgoing_data;
     mp_msg_outgoing_close outgoing_close;
+    mp_msg_outgoing_pause outgoing_pause;
+    mp_msg_outgoing_resume outgoing_resume;
     mp_msg_subscribe subscribe;
     mp_msg_subscribed subscribed;
     mp_msg_unsubscribe unsubscribe;
