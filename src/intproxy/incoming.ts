@@ -142,10 +142,15 @@ export class IncomingProxy {
     const state = this.ports.get(announced.port);
     const target = state?.listeners.at(-1)?.target;
     if (!state || !target) {
+      this.log.debug("connection for a port with no listener", {
+        connId: String(connId),
+        port: announced.port,
+      });
       this.agent.notify({ type: "IncomingUnreachable", connId });
       return;
     }
-    const socket = connect({ host: target.host, port: target.port, noDelay: true });
+    // Half-open both ways, like the connection it stands for.
+    const socket = connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true });
     const local: LocalConnection = {
       socket,
       mirror: state.mode === "mirror",
@@ -172,6 +177,11 @@ export class IncomingProxy {
       this.log.debug("local connection error", { connId: String(connId), error: error.message }),
     );
     socket.on("close", () => {
+      this.log.debug("local connection closed", {
+        connId: String(connId),
+        answered: local.answered,
+        byAgent: local.closedByAgent,
+      });
       if (local.closedByAgent) return;
       this.connections.delete(connId);
       // Refused, or dropped unanswered (the program went away): the pod's own app takes it.

@@ -5,6 +5,12 @@
  * the agent goes, however it goes, the pipe reaches EOF and the watchdog deletes the chain. The chain
  * name carries the owner's PID and start time, so a later agent recognises chains whose owner is dead
  * (the watchdog died too, e.g. the whole pod was killed) and sweeps them.
+ *
+ * A port's REDIRECT rule is never deleted while the agent runs: deleting a NAT rule also drops the
+ * reply translation of the connections it already redirected (seen with iptables-nft and -legacy),
+ * which would hang every stolen connection still in flight. A stopped port is shadowed instead by a
+ * `RETURN` rule in front (new connections skip the redirect, established ones keep working), and
+ * un-shadowed when it is stolen again; the chain goes as a whole with the agent.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -72,6 +78,10 @@ function startWatchdog(chain: string): ChildProcess {
 }
 
 export class IptablesRedirector implements Redirector {
+  /** Ports with a REDIRECT rule in the chain, and those of them shadowed by a RETURN rule. */
+  private readonly redirected = new Set<number>();
+  private readonly shadowed = new Set<number>();
+
   private constructor(
     private readonly chain: string,
     private readonly listenerPort: number,
@@ -94,18 +104,30 @@ export class IptablesRedirector implements Redirector {
     return redirector;
   }
 
-  private rule(port: number): string[] {
+  private redirectRule(port: number): string[] {
     return ["-p", "tcp", "--dport", String(port), "-j", "REDIRECT", "--to-ports", String(this.listenerPort)];
   }
 
+  private shadowRule(port: number): string[] {
+    return ["-p", "tcp", "--dport", String(port), "-j", "RETURN"];
+  }
+
   async add(port: number): Promise<void> {
-    await runChecked(nat("-A", this.chain, ...this.rule(port)));
+    if (this.shadowed.has(port)) {
+      await runChecked(nat("-D", this.chain, ...this.shadowRule(port)));
+      this.shadowed.delete(port);
+    } else if (!this.redirected.has(port)) {
+      await runChecked(nat("-A", this.chain, ...this.redirectRule(port)));
+      this.redirected.add(port);
+    }
     this.log.debug("port redirected", { port, chain: this.chain });
   }
 
   async remove(port: number): Promise<void> {
-    await runChecked(nat("-D", this.chain, ...this.rule(port)));
-    this.log.debug("port redirect removed", { port, chain: this.chain });
+    if (!this.redirected.has(port) || this.shadowed.has(port)) return;
+    await runChecked(nat("-I", this.chain, "1", ...this.shadowRule(port)));
+    this.shadowed.add(port);
+    this.log.debug("port redirect shadowed", { port, chain: this.chain });
   }
 
   /** Closing the watchdog's pipe is the one way redirects are removed, on a clean exit as on a crash. */

@@ -47,7 +47,8 @@ export class StealTap implements PortTap {
 
   static async create(options: StealTapOptions): Promise<StealTap> {
     let tap: StealTap | undefined;
-    const server = createServer({ noDelay: true }, (socket) => tap?.accept(socket));
+    // Half-open: a client that finished sending still gets the rest of its answer.
+    const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => tap?.accept(socket));
     const listenerPort = await listen(server);
     try {
       const redirector = await startRedirector({

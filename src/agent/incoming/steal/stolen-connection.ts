@@ -31,7 +31,7 @@ export class StolenConnection implements TappedConnection {
 
   /** A new connection to the pod's own app, which the steal redirect does not catch (it is local). */
   connectOriginal(): Socket {
-    const upstream = connect({ host: this.local.address, port: this.local.port });
+    const upstream = connect({ host: this.local.address, port: this.local.port, allowHalfOpen: true });
     upstream.setNoDelay(true);
     return upstream;
   }
