@@ -116,6 +116,26 @@ while True:
 print(json.dumps({"port": s.getsockname()[1], "reply": reply.decode("latin1")}))
 `;
 
+/** A TCP echo on [::] (dual-stack), for the IPv6 and outgoing-direction tests. */
+const IPV6_ECHO = `
+import socket, sys, threading
+server = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+server.bind(("::", int(sys.argv[1]))); server.listen(64)
+print("listening", flush=True)
+def echo(c):
+    while True:
+        b = c.recv(65536)
+        if not b: break
+        c.sendall(b)
+    c.close()
+while True:
+    c, _ = server.accept()
+    threading.Thread(target=echo, args=(c,), daemon=True).start()
+`;
+const V6_PORT = 9100;
+
 const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
 
 describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
@@ -226,6 +246,92 @@ describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
       const [c] = await subscriber.closedFrom([after.port], 20_000);
       expect(bytesOf(c as NonNullable<typeof c>).toString()).toBe("two");
       expect(second.from(after.port)).toBeUndefined();
+    } finally {
+      second.close();
+    }
+  }, 90_000);
+  test("IPv6 over the pod's loopback is copied once", async () => {
+    const server = cluster.spawnInPodNetns(pod, ["python3", "-c", IPV6_ECHO, String(V6_PORT)]);
+    try {
+      await server.waitForStdout(/listening/, "the IPv6 echo to listen", 15_000);
+      const v6 = await MirrorSubscriber.connect(agentAddress, [V6_PORT]);
+      try {
+        const sent = await pod.exec(
+          ["python3", "-c", EXACT_SENDER, "::1", String(V6_PORT), "7636", "2d6c6f"],
+          {
+            timeoutMs: 30_000,
+          },
+        );
+        const { port, reply } = JSON.parse(sent.stdout) as { port: number; reply: string };
+        expect(reply).toBe("v6-lo");
+        const [copy] = await v6.closedFrom([port], 20_000);
+        expect(copy?.remote).toEqual({ host: "::1", port });
+        expect(copy?.local).toEqual({ host: "::1", port: V6_PORT });
+        expect(bytesOf(copy as NonNullable<typeof copy>).toString()).toBe("v6-lo");
+        expect([...v6.copies.values()].filter((other) => other.remote.port === port)).toHaveLength(1);
+      } finally {
+        v6.close();
+      }
+    } finally {
+      await server.stop(1_000);
+    }
+  }, 60_000);
+
+  test("the pod's own connections out to another host's port of the same number are not copied", async () => {
+    const listener = cluster.spawnInPodNetns(client, ["python3", "-c", IPV6_ECHO, String(TCP_PORT)]);
+    try {
+      await listener.waitForStdout(/listening/, "the client's echo to listen", 15_000);
+      const out = await pod.exec(["python3", "-c", EXACT_SENDER, client.ip, String(TCP_PORT), "6f7574"], {
+        timeoutMs: 30_000,
+      });
+      const { port, reply } = JSON.parse(out.stdout) as { port: number; reply: string };
+      expect(reply).toBe("out");
+      // A connection to the pod afterwards is copied: the one before it was seen and skipped, not missed.
+      const later = await python<{ port: number; reply: string }>(
+        EXACT_SENDER,
+        pod.ip,
+        String(TCP_PORT),
+        "696e",
+      );
+      await subscriber.closedFrom([later.port], 20_000);
+      expect(
+        [...subscriber.copies.values()].filter(
+          (copy) => copy.remote.port === port || copy.local.port === port,
+        ),
+      ).toEqual([]);
+    } finally {
+      await listener.stop(1_000);
+    }
+  }, 60_000);
+
+  test("one subscriber closing its copy early leaves the other subscriber's copy whole", async () => {
+    const second = await MirrorSubscriber.connect(agentAddress, [TCP_PORT]);
+    try {
+      const size = 4 * 1024 * 1024;
+      const sending = python<{ port: number; sha256: string; echoed: boolean }[]>(
+        CONCURRENT_SENDERS,
+        pod.ip,
+        String(TCP_PORT),
+        "1",
+        String(size),
+      );
+      // The second subscriber hangs up on the connection as soon as it sees it.
+      const deadline = Date.now() + 30_000;
+      let closedEarly: bigint | undefined;
+      while (closedEarly === undefined && Date.now() < deadline) {
+        const copy = [...second.copies.values()].find((candidate) => candidate.remote.host === client.ip);
+        if (copy) {
+          closedEarly = copy.connId;
+          second.client.notify({ type: "IncomingClose", connId: copy.connId });
+        } else await Bun.sleep(5);
+      }
+      const [sent] = await sending;
+      if (!sent) throw new Error("the client reported no connection");
+      expect(closedEarly).toBeDefined();
+      expect(sent.echoed).toBe(true);
+      const [copy] = await subscriber.closedFrom([sent.port], 30_000);
+      const bytes = bytesOf(copy as NonNullable<typeof copy>);
+      expect({ bytes: bytes.length, sha256: sha256(bytes) }).toEqual({ bytes: size, sha256: sent.sha256 });
     } finally {
       second.close();
     }

@@ -5,6 +5,7 @@
  * mirrord does). Mirror: every subscriber of the port gets its own copy.
  */
 import type { AgentClient } from "../features/handler.ts";
+import { branchCopy } from "./mirror/branches.ts";
 import { MirrorTap } from "./mirror/mirror-tap.ts";
 import { ConnectionRelay } from "./relay.ts";
 import { StealTap } from "./steal/steal-tap.ts";
@@ -120,8 +121,11 @@ export class IncomingService {
   private deliverMirrored(port: number, connection: TappedConnection): void {
     const subscribers = [...(this.mirrorSubscribers.get(port) ?? [])];
     if (subscribers.length === 0) connection.destroy();
-    // Each subscriber reads the same stream; its own relay numbers the connection for it.
-    for (const subscriber of subscribers) this.relay(subscriber, connection, () => {});
+    // Each subscriber reads its own branch of the copy, numbered by its own relay.
+    const branches = branchCopy(connection, subscribers.length);
+    subscribers.forEach((subscriber, index) =>
+      this.relay(subscriber, branches[index] as TappedConnection, () => {}),
+    );
   }
 
   private relay(

@@ -7,11 +7,9 @@ import { Readable } from "node:stream";
 import { ipAddressToText } from "../../../protocol/index.ts";
 import type { Logger } from "../../../transport/log.ts";
 import type { ConnectionHandler, PortTap, Endpoint as TapEndpoint, TappedConnection } from "../tap.ts";
+import { MAX_UNREAD_BYTES } from "./branches.ts";
 import type { CloseReason, ConnectionSink, Endpoint } from "./connections.ts";
 import { Sniffer } from "./sniffer.ts";
-
-/** Copied bytes a consumer may leave unread; beyond it the copy ends (mirroring never slows the pod). */
-const MAX_UNREAD_BYTES = 16 * 1024 * 1024;
 
 export interface MirrorTapOptions {
   readonly log: Logger;
