@@ -68,6 +68,8 @@ export class ClientSession {
 
   /** Called periodically by the server: pings a quiet client, drops an unresponsive one. */
   checkHeartbeat(nowMs: number): void {
+    // Unread requests while input is held are the agent's choice, not a silent client.
+    if (this.inputHolds > 0) this.liveness.lastHeardMs = nowMs;
     const action = heartbeatAction(this.liveness, nowMs, this.deps.timeoutMs);
     if (action === "ping") {
       this.liveness.pingSentMs = nowMs;

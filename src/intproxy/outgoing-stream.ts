@@ -4,9 +4,10 @@
  *
  * Close handshake with the agent (see src/agent/features/outgoing-stream.ts): the first
  * `OutgoingClose` we send is the program's FIN; a second one means the program's socket is gone.
- * Flow control: the program's socket is not read while the agent link holds more than
- * AGENT_BACKLOG unsent bytes; the agent link is not read while the program's socket holds more
- * than LOCAL_BACKLOG unread bytes.
+ * Flow control, per connection: the program's socket is not read while the agent link holds more
+ * than AGENT_BACKLOG unsent bytes or while the agent asked for a pause (the remote is slow); the
+ * agent is asked to pause this connection (`OutgoingPause`) while more than LOCAL_BACKLOG bytes wait
+ * for the program to read them.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
@@ -28,7 +29,10 @@ export class InterceptStream {
   private readonly early: Uint8Array[] = [];
   private remoteEnded = false;
   private finSent = false;
-  private inputHeld = false;
+  /** We asked the agent to stop sending this connection's bytes. */
+  private agentPaused = false;
+  /** Why the program's socket is not being read. */
+  private readonly readStops: Record<"link" | "peer", boolean> = { link: false, peer: false };
   private gone = false;
   private readonly acceptTimer: ReturnType<typeof setTimeout>;
 
@@ -73,10 +77,15 @@ export class InterceptStream {
       return;
     }
     this.socket.write(data);
-    if (this.socket.writableLength > LOCAL_BACKLOG && !this.inputHeld) {
-      this.inputHeld = true;
-      this.agent.holdInput();
+    if (this.socket.writableLength > LOCAL_BACKLOG && !this.agentPaused) {
+      this.agentPaused = true;
+      this.agent.notify({ type: "OutgoingPause", connId: this.agentConnId });
     }
+  }
+
+  /** The agent's `OutgoingPause` / `OutgoingResume`: its remote is not taking bytes fast enough. */
+  peerPaused(paused: boolean): void {
+    this.stopReading("peer", paused);
   }
 
   /** The remote end finished sending. */
@@ -103,20 +112,25 @@ export class InterceptStream {
     if (this.remoteEnded) socket.end();
     socket.on("data", (chunk: Buffer) => this.fromProgram(chunk));
     socket.on("end", () => this.programFinished());
-    socket.on("drain", () => this.releaseAgent());
+    socket.on("drain", () => this.programDrained());
     socket.on("error", () => socket.destroy());
     socket.on("close", () => this.finish());
   }
 
   private fromProgram(chunk: Buffer): void {
     this.agent.notify({ type: "OutgoingData", connId: this.agentConnId, data: chunk });
-    const socket = this.socket;
-    if (socket && this.agent.backlog() > AGENT_BACKLOG && !socket.isPaused()) {
-      socket.pause();
-      this.agent.whenDrained(() => {
-        if (!socket.destroyed) socket.resume();
-      });
+    if (this.agent.backlog() > AGENT_BACKLOG && !this.readStops.link) {
+      this.stopReading("link", true);
+      this.agent.whenDrained(() => this.stopReading("link", false));
     }
+  }
+
+  private stopReading(reason: "link" | "peer", stop: boolean): void {
+    this.readStops[reason] = stop;
+    const socket = this.socket;
+    if (!socket || socket.destroyed) return;
+    if (this.readStops.link || this.readStops.peer) socket.pause();
+    else socket.resume();
   }
 
   private programFinished(): void {
@@ -125,10 +139,10 @@ export class InterceptStream {
     this.agent.notify({ type: "OutgoingClose", connId: this.agentConnId });
   }
 
-  private releaseAgent(): void {
-    if (!this.inputHeld) return;
-    this.inputHeld = false;
-    this.agent.releaseInput();
+  private programDrained(): void {
+    if (!this.agentPaused) return;
+    this.agentPaused = false;
+    this.agent.notify({ type: "OutgoingResume", connId: this.agentConnId });
   }
 
   private finish(): void {
@@ -136,7 +150,6 @@ export class InterceptStream {
     this.gone = true;
     clearTimeout(this.acceptTimer);
     this.closeListener();
-    this.releaseAgent();
     this.programFinished();
     // The program's socket is gone for good while the remote may still be sending: say so.
     if (!this.remoteEnded) this.agent.notify({ type: "OutgoingClose", connId: this.agentConnId });

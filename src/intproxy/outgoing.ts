@@ -70,10 +70,14 @@ export class OutgoingRelay {
     return { ...reply, connId: request.connId, interceptAddress: intercept.address };
   }
 
-  /** Routes the agent's `OutgoingData`/`OutgoingClose`; false for any other message. */
+  /** Routes the agent's `OutgoingData`/`OutgoingPause`/`OutgoingResume`/`OutgoingClose`; false for others. */
   receive(message: Message): boolean {
     if (message.type === "OutgoingData") {
       this.intercepts.get(message.connId)?.fromAgent(message.data);
+      return true;
+    }
+    if (message.type === "OutgoingPause" || message.type === "OutgoingResume") {
+      this.intercepts.get(message.connId)?.peerPaused(message.type === "OutgoingPause");
       return true;
     }
     if (message.type === "OutgoingClose") {

@@ -30,6 +30,9 @@ let cluster: Cluster;
 let pod: Pod;
 let echo: Service;
 let udpPod: Pod;
+let sink: Service;
+let bulk: Service;
+const BULK_MIB = 64;
 const spawned: SimProcess[] = [];
 let agentAddress: string;
 const clients: ProtocolClient[] = [];
@@ -43,15 +46,17 @@ async function agentClient() {
     timeoutMs: 10_000,
   });
   clients.push(client);
-  const received = new Map<bigint, { data: Buffer[]; closed: boolean }>();
+  const received = new Map<bigint, { data: Buffer[]; closed: boolean; pauses: number; resumes: number }>();
   const entry = (connId: bigint) => {
-    const found = received.get(connId) ?? { data: [], closed: false };
+    const found = received.get(connId) ?? { data: [], closed: false, pauses: 0, resumes: 0 };
     received.set(connId, found);
     return found;
   };
   client.onUnsolicited(({ message }: Frame) => {
     if (message.type === "OutgoingData") entry(message.connId).data.push(Buffer.from(message.data));
     if (message.type === "OutgoingClose") entry(message.connId).closed = true;
+    if (message.type === "OutgoingPause") entry(message.connId).pauses++;
+    if (message.type === "OutgoingResume") entry(message.connId).resumes++;
   });
   const until = async (what: string, check: () => boolean, timeoutMs = 20_000) => {
     const deadline = Date.now() + timeoutMs;
@@ -64,6 +69,7 @@ async function agentClient() {
     client,
     bytes: (connId: bigint) => Buffer.concat(entry(connId).data),
     closed: (connId: bigint) => entry(connId).closed,
+    flow: (connId: bigint) => ({ pauses: entry(connId).pauses, resumes: entry(connId).resumes }),
     until,
   };
 }
@@ -82,6 +88,39 @@ describe.skipIf(unavailable !== undefined)("agent outgoing", () => {
     pod = await cluster.addPod({ name: "api", app: sampleApps.httpEcho(8080), ports: [8080] });
     echo = await cluster.addService({ name: "echo", port: 7000, app: sampleApps.tcpEcho(7000) });
     udpPod = await cluster.addPod({ name: "udp", app: sampleApps.udpEcho(5353) });
+    // Reads nothing for 2 s, then everything, then answers with the byte count.
+    sink = await cluster.addService({
+      name: "sink",
+      port: 7100,
+      app: [
+        "python3",
+        "-c",
+        `import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 7100)); s.listen()
+while True:
+    c, _ = s.accept(); time.sleep(2); n = 0
+    while True:
+        d = c.recv(1 << 20)
+        if not d: break
+        n += len(d)
+    c.sendall(str(n).encode()); c.close()`,
+      ],
+    });
+    bulk = await cluster.addService({
+      name: "bulk",
+      port: 7200,
+      app: [
+        "python3",
+        "-c",
+        `import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("0.0.0.0", 7200)); s.listen()
+block = bytes(range(256)) * 4096
+while True:
+    c, _ = s.accept()
+    for _ in range(${BULK_MIB}): c.sendall(block)
+    c.close()`,
+      ],
+    });
     await udpPod.app?.waitForStdout(/udp-echo listening/, "the UDP echo to listen", 15_000);
     const unixEcho = new SimProcess(pod.commandLine(sampleApps.unixEcho(UNIX_PATH)));
     spawned.push(unixEcho);
@@ -136,6 +175,44 @@ describe.skipIf(unavailable !== undefined)("agent outgoing", () => {
     client.notify({ type: "OutgoingClose", connId: 1n });
     await until("the echo of 8 MiB and its close", () => closed(1n), 60_000);
     expect(bytes(1n).equals(payload)).toBe(true);
+  });
+
+  test("a slow remote makes the agent ask the client to pause the connection, then resume; nothing is lost", async () => {
+    const { client, bytes, closed, flow, until } = await agentClient();
+    const reply = await client.request(connectMessage(6n, "tcp", socketAddressFromIp(sink.ip, 7100)), 15_000);
+    expect(reply.type).toBe("Connected");
+    const chunk = Buffer.alloc(256 << 10, 7);
+    const total = 32 << 20;
+    for (let sent = 0; sent < total; sent += chunk.length) {
+      client.notify({ type: "OutgoingData", connId: 6n, data: chunk });
+      // Like the intproxy: stop sending this connection while the agent asked for a pause.
+      if (flow(6n).pauses > flow(6n).resumes)
+        await until("the agent to resume the connection", () => flow(6n).pauses === flow(6n).resumes);
+    }
+    client.notify({ type: "OutgoingClose", connId: 6n });
+    await until("the sink's byte count", () => closed(6n), 60_000);
+    expect(flow(6n).pauses).toBeGreaterThan(0);
+    expect(bytes(6n).toString()).toBe(String(total));
+  });
+
+  test("a client's OutgoingPause stops the remote's bytes until OutgoingResume", async () => {
+    const { client, bytes, closed, until } = await agentClient();
+    const reply = await client.request(connectMessage(7n, "tcp", socketAddressFromIp(bulk.ip, 7200)), 15_000);
+    expect(reply.type).toBe("Connected");
+    await until("the first bytes", () => bytes(7n).length > 0);
+    client.notify({ type: "OutgoingPause", connId: 7n });
+    await Bun.sleep(300); // what was already on its way arrives
+    const whilePaused = bytes(7n).length;
+    await Bun.sleep(1_000);
+    expect(bytes(7n).length).toBe(whilePaused);
+    expect(whilePaused).toBeLessThan(BULK_MIB << 20);
+    client.notify({ type: "OutgoingResume", connId: 7n });
+    await until("the whole transfer", () => closed(7n), 60_000);
+    const expected = Buffer.alloc(1 << 20);
+    for (let i = 0; i < expected.length; i++) expected[i] = i % 256;
+    const all = bytes(7n);
+    expect(all.length).toBe(BULK_MIB << 20);
+    expect(all.subarray(all.length - (1 << 20)).equals(expected)).toBe(true);
   });
 
   test("a refused connection fails with ECONNREFUSED", async () => {

@@ -26,6 +26,9 @@ export class OutgoingDatagram {
     if (!this.closed) this.socket.send(data);
   }
 
+  /** Datagrams are not flow-controlled: a pause request is ignored, as the kernel would drop instead. */
+  peerPaused(_paused: boolean): void {}
+
   clientClosed(): void {
     this.destroy();
   }

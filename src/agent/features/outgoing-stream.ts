@@ -6,21 +6,27 @@
  * socket is destroyed once both sides have finished, when it fails, or when the client sends a
  * second `OutgoingClose` (its end of the connection is gone altogether).
  *
- * Flow control keeps memory bounded whatever the speeds: the remote socket is not read while more
- * than CLIENT_BACKLOG bytes wait to reach the client, and the client's link is not read while more
- * than REMOTE_BACKLOG bytes wait to reach the remote.
+ * Flow control keeps memory bounded whatever the speeds, per connection: the remote socket is not
+ * read while the client's link holds more than CLIENT_BACKLOG unsent bytes or while the client asked
+ * for a pause (`OutgoingPause`, its program reads slowly); the client is asked to pause this
+ * connection while more than REMOTE_BACKLOG bytes wait to reach the remote.
  */
 import type { Socket } from "node:net";
-import type { Message } from "../../protocol/index.ts";
 import type { AgentClient } from "./handler.ts";
 
 export const CLIENT_BACKLOG = 256 << 10;
 export const REMOTE_BACKLOG = 4 << 20;
 
+/** The link to the client is full, or the client asked for a pause. */
+type ReadStop = "link" | "peer";
+
 export class OutgoingStream {
   private clientFinished = false;
   private remoteFinished = false;
-  private inputHeld = false;
+  /** We asked the client to stop sending this connection's bytes. */
+  private clientPaused = false;
+  /** Why the remote socket is not being read. */
+  private readonly readStops: Record<ReadStop, boolean> = { link: false, peer: false };
 
   constructor(
     readonly connId: bigint,
@@ -32,17 +38,22 @@ export class OutgoingStream {
     socket.on("end", () => this.remoteEnded());
     socket.on("error", () => socket.destroy());
     socket.on("close", () => this.closed());
-    socket.on("drain", () => this.releaseInput());
+    socket.on("drain", () => this.remoteDrained());
   }
 
   /** Bytes from the client. */
   write(data: Uint8Array): void {
     if (this.clientFinished || this.socket.destroyed) return;
     this.socket.write(data);
-    if (this.socket.writableLength > REMOTE_BACKLOG && !this.inputHeld) {
-      this.inputHeld = true;
-      this.client.holdInput();
+    if (this.socket.writableLength > REMOTE_BACKLOG && !this.clientPaused) {
+      this.clientPaused = true;
+      this.client.send({ type: "OutgoingPause", connId: this.connId });
     }
+  }
+
+  /** The client's `OutgoingPause` / `OutgoingResume`. */
+  peerPaused(paused: boolean): void {
+    this.stopReading("peer", paused);
   }
 
   /** The client's `OutgoingClose`. */
@@ -62,35 +73,35 @@ export class OutgoingStream {
   }
 
   private fromRemote(chunk: Buffer): void {
-    this.send({ type: "OutgoingData", connId: this.connId, data: chunk });
-    if (this.client.backlog() > CLIENT_BACKLOG && !this.socket.isPaused()) {
-      this.socket.pause();
-      this.client.whenDrained(() => {
-        if (!this.socket.destroyed) this.socket.resume();
-      });
+    this.client.send({ type: "OutgoingData", connId: this.connId, data: chunk });
+    if (this.client.backlog() > CLIENT_BACKLOG && !this.readStops.link) {
+      this.stopReading("link", true);
+      this.client.whenDrained(() => this.stopReading("link", false));
     }
+  }
+
+  private stopReading(reason: ReadStop, stop: boolean): void {
+    this.readStops[reason] = stop;
+    if (this.socket.destroyed) return;
+    if (this.readStops.link || this.readStops.peer) this.socket.pause();
+    else this.socket.resume();
+  }
+
+  private remoteDrained(): void {
+    if (!this.clientPaused) return;
+    this.clientPaused = false;
+    this.client.send({ type: "OutgoingResume", connId: this.connId });
   }
 
   private remoteEnded(): void {
     if (this.remoteFinished) return;
     this.remoteFinished = true;
-    this.send({ type: "OutgoingClose", connId: this.connId });
+    this.client.send({ type: "OutgoingClose", connId: this.connId });
     if (this.clientFinished) this.socket.destroy();
   }
 
   private closed(): void {
     this.remoteEnded();
-    this.releaseInput();
     this.onGone(this);
-  }
-
-  private releaseInput(): void {
-    if (!this.inputHeld) return;
-    this.inputHeld = false;
-    this.client.releaseInput();
-  }
-
-  private send(message: Message): void {
-    this.client.send(message);
   }
 }

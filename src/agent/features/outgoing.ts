@@ -180,6 +180,14 @@ export const outgoingFeature: FeatureHandlers = {
     connections(client).get(request.connId)?.write(request.data);
     return OK;
   },
+  OutgoingPause: (request, _target, client) => {
+    connections(client).get(request.connId)?.peerPaused(true);
+    return OK;
+  },
+  OutgoingResume: (request, _target, client) => {
+    connections(client).get(request.connId)?.peerPaused(false);
+    return OK;
+  },
   OutgoingClose: (request, _target, client) => {
     connections(client).get(request.connId)?.clientClosed();
     return OK;
