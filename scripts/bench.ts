@@ -3,6 +3,7 @@
  *   P1-P3: remote files (see filesRows).
  *   P6: mirrored HTTP requests lost at 1,000 req/s (a mirror subscriber of the agent vs the pod's app log).
  *   P4, P8: outgoing bulk throughput and the agent's peak memory (see bench-outgoing.ts).
+ *   P5: stolen HTTP keep-alive requests/s ÷ direct to the local program, added p50 (see bench-steal.ts).
  *   P7: wall time of `mirrord exec -- true` over connect_tcp minus a bare `true` (medians).
  * Later issues add rows (files, network, HTTP filtering).
  */
@@ -13,6 +14,7 @@ import { bytesOf, MirrorSubscriber } from "../test/e2e/mirror-subscriber.ts";
 import { sampleApps } from "../test/simulator/index.ts";
 import { type PodSession, startPodSession } from "../test/support/pod-session.ts";
 import { outgoingRows } from "./bench-outgoing.ts";
+import { p5 } from "./bench-steal.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const REPO = join(import.meta.dir, "..");
@@ -299,6 +301,7 @@ try {
     await p7(session),
     await p6(session),
     ...(await outgoingRows(session, Math.min(RUNS, 5))),
+    await p5(session),
   ]);
 } finally {
   await session.destroy();

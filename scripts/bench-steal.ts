@@ -1,0 +1,92 @@
+/**
+ * Steal row of scripts/bench.ts.
+ *   P5: HTTP keep-alive requests/s a client in another namespace gets from the local program through a
+ *       steal of the pod's port ÷ the same client code hitting the same program directly on loopback,
+ *       plus the p50 latency the steal adds (same run, same program).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startLocal } from "../test/e2e/steal-harness.ts";
+import { run } from "../test/support/binary.ts";
+import type { PodSession } from "../test/support/pod-session.ts";
+import type { Row } from "./bench.ts";
+
+const POD_PORT = 8080;
+/** Where the stolen program really listens on the laptop (`listen_ports`), so the baseline can reach it. */
+const LOCAL_PORT = 38080;
+
+/** `threads` keep-alive connections, `count` sequential requests each; prints requests/s and p50. */
+const KEEP_ALIVE_CLIENT = `
+import http.client, json, sys, threading, time
+host, port, threads, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+latencies, lock = [], threading.Lock()
+def worker():
+    c = http.client.HTTPConnection(host, port, timeout=30)
+    mine = []
+    for _ in range(count):
+        t = time.perf_counter(); c.request("GET", "/p5"); c.getresponse().read(); mine.append(time.perf_counter() - t)
+    c.close()
+    with lock: latencies.extend(mine)
+start = time.perf_counter()
+ts = [threading.Thread(target=worker) for _ in range(threads)]
+for t in ts: t.start()
+for t in ts: t.join()
+seconds = time.perf_counter() - start
+latencies.sort()
+print(json.dumps({"rps": len(latencies) / seconds, "p50_ms": latencies[len(latencies) // 2] * 1000}))
+`;
+
+interface Measurement {
+  rps: number;
+  p50_ms: number;
+}
+
+function parse(result: { code: number | null; stdout: string; stderr: string }, what: string): Measurement {
+  if (result.code !== 0) throw new Error(`P5 ${what} client failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as Measurement;
+}
+
+export async function p5(
+  session: PodSession,
+  requests = Number(process.env.BENCH_P5_REQUESTS ?? 2000),
+): Promise<Row> {
+  const threads = 4;
+  const perThread = String(Math.ceil(requests / threads));
+  const client = await session.cluster.addClient("p5");
+  const scratch = mkdtempSync(join(tmpdir(), "mirrord-bench-p5-"));
+  const local = await startLocal(
+    session.agentAddress,
+    scratch,
+    { mode: "steal", listen_ports: [[POD_PORT, LOCAL_PORT]] },
+    ["http", String(POD_PORT)],
+  );
+  try {
+    const args = [String(threads), perThread];
+    // Warm-up of both paths, then the measured runs.
+    await client.exec(["python3", "-c", KEEP_ALIVE_CLIENT, session.pod.ip, String(POD_PORT), "1", "50"]);
+    const direct = parse(
+      await run(["python3", "-c", KEEP_ALIVE_CLIENT, "127.0.0.1", String(LOCAL_PORT), ...args], {
+        timeoutMs: 300_000,
+      }),
+      "direct",
+    );
+    const stolen = parse(
+      await client.exec(["python3", "-c", KEEP_ALIVE_CLIENT, session.pod.ip, String(POD_PORT), ...args], {
+        timeoutMs: 300_000,
+      }),
+      "stolen",
+    );
+    return {
+      id: "P5",
+      what: `stolen HTTP keep-alive req/s ÷ direct to the local program (${threads}×${perThread}), added p50`,
+      measured: `${stolen.rps.toFixed(0)} req/s, p50 ${stolen.p50_ms.toFixed(2)} ms`,
+      baseline: `${direct.rps.toFixed(0)} req/s, p50 ${direct.p50_ms.toFixed(2)} ms`,
+      result: `×${(stolen.rps / direct.rps).toFixed(2)}, +${(stolen.p50_ms - direct.p50_ms).toFixed(2)} ms`,
+      goal: "≥ 0.5, ≤ 0.5 ms",
+    };
+  } finally {
+    await local.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
