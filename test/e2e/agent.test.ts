@@ -13,6 +13,7 @@ import {
   helloMessage,
   type Message,
   PROTOCOL_VERSION,
+  socketAddressFromIp,
 } from "../../src/protocol/index.ts";
 import { ConnectError, ProtocolClient } from "../../src/transport/client.ts";
 import { Cluster, type Pod, SimProcess, sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
@@ -178,8 +179,10 @@ describe.skipIf(unavailable !== undefined)("mirrord agent targeted --pid (simula
 
   test("answers an unsupported request with ENOSYS and keeps the connection", async () => {
     const c = await client();
+    // ConnMetadata is the intproxy's to answer: no agent feature serves it.
+    const address = socketAddressFromIp("127.0.0.1", 80);
     const reply = await c.request(
-      { type: "FileOpen", dirFd: null, path: "/etc/passwd", flags: 0, mode: 0 },
+      { type: "ConnMetadata", listenerAddress: address, peerAddress: address },
       5_000,
     );
     expect(reply).toMatchObject({ type: "ErrorReply", error: { errno: 38 } });
