@@ -126,9 +126,9 @@ describe("scripts/release", () => {
     }
   });
 
-  // qemu-user (7.2 here) cannot run JavaScriptCore's JIT: any Bun arm64 executable that imports node:fs
-  // (a two-line program does it) spins at 100% CPU for good under it, with or without --bytecode, and
-  // prints in ~2 s with the JIT off. So the binary runs with BUN_JSC_useJIT=0 here: still the arm64
+  // qemu-user (7.2 here) cannot run JavaScriptCore's JIT: a two-line Bun arm64 program importing node:fs
+  // spins at 100% CPU for good under it, and so does mirrord with or without --bytecode; both print within
+  // seconds with the JIT off. So the binary runs with BUN_JSC_useJIT=0 here: still the arm64
   // runtime, bundle and embedded layer, only the interpreter tier of the same engine.
   const underQemu = (argv: string[], timeoutMs = 90_000) =>
     run(["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu", ...argv], {
