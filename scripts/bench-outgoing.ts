@@ -2,6 +2,8 @@
  * Outgoing rows of scripts/bench.ts.
  *   P4: bytes/s a program on the laptop receives from a cluster-only service through mirrord ÷ the same
  *       client run directly inside the pod's network namespace (same run, same server).
+ *   P4f: the same transfer through the simulator's port-forward alone, which every mirrord byte also
+ *       crosses (socat with its default 8 KiB buffers): what P4 can reach at best on this machine.
  *   P8: peak RSS (VmHWM) of a fresh agent that served only P4; baseline: the same agent's peak before it
  *       served anything.
  */
@@ -14,6 +16,7 @@ import type { Row } from "./bench.ts";
 
 const BULK_PORT = 7070;
 const BULK_AGENT_PORT = 61338;
+const BULK_RELAY_PORT = 7071;
 
 /** A server sending `mib` MiB to every connection, then closing it. */
 const BULK_SERVER = `
@@ -71,6 +74,12 @@ export async function outgoingRows(session: PodSession, runs: number): Promise<R
     "--pid",
     String(session.pod.appPid),
   ]);
+  // The same bytes through the simulator's port-forward alone: the ceiling of any agent behind it.
+  const relay = session.cluster.spawnInPodNetns(session.pod, [
+    "socat",
+    `TCP-LISTEN:${BULK_RELAY_PORT},fork,reuseaddr`,
+    `TCP:${service.ip}:${BULK_PORT}`,
+  ]);
   try {
     await agent.waitForStdout(/agent ready/, "the P4 agent", 15_000);
     const idlePeak = peakRssKib(agent.pid) / 1024;
@@ -80,8 +89,10 @@ export async function outgoingRows(session: PodSession, runs: number): Promise<R
       MIRRORD_CONNECT_TCP: `${forward.host}:${forward.port}`,
       MIRRORD_PROGRESS_MODE: "off",
     };
+    const relayForward = await session.cluster.forward(session.pod, BULK_RELAY_PORT);
     const direct: number[] = [];
     const through: number[] = [];
+    const forwardOnly: number[] = [];
     for (let i = 0; i < runs; i++) {
       const inPod = await run([
         "nsenter",
@@ -97,6 +108,10 @@ export async function outgoingRows(session: PodSession, runs: number): Promise<R
         timeoutMs: 300_000,
       });
       through.push(throughput(viaMirrord.stdout, `mirrord run: ${viaMirrord.stderr}`));
+      const relayed = await run([client, relayForward.host, String(relayForward.port)], {
+        timeoutMs: 300_000,
+      });
+      forwardOnly.push(throughput(relayed.stdout, "port-forward run"));
     }
     const median = (values: number[]) =>
       [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
@@ -112,6 +127,14 @@ export async function outgoingRows(session: PodSession, runs: number): Promise<R
         goal: "≥ 0.5",
       },
       {
+        id: "P4f",
+        what: "the same transfer through the port-forward alone (no mirrord): P4's ceiling here",
+        measured: mibPerSecond(median(forwardOnly)),
+        baseline: `${mibPerSecond(median(direct))} in the pod`,
+        result: `×${(median(forwardOnly) / median(direct)).toFixed(2)}; mirrord ÷ forward ×${(median(through) / median(forwardOnly)).toFixed(2)}`,
+        goal: "report",
+      },
+      {
         id: "P8",
         what: "agent peak RSS (VmHWM) while serving P4",
         measured: `${peak.toFixed(1)} MiB`,
@@ -121,7 +144,7 @@ export async function outgoingRows(session: PodSession, runs: number): Promise<R
       },
     ];
   } finally {
-    await agent.stop(1_000);
+    await Promise.all([agent.stop(1_000), relay.stop(1_000)]);
     rmSync(work, { recursive: true, force: true });
   }
 }
