@@ -2,6 +2,7 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,7 +174,7 @@ static void compile_defaults(void) {
     ancestors_entry(cwd_ancestors, sizeof(cwd_ancestors), buf);
     if (cwd_ancestors[0]) extra_local[4] = cwd_ancestors;
   }
-  ssize_t exe_len = syscall(SYS_readlink, "/proc/self/exe", buf, sizeof(buf) - 1);
+  ssize_t exe_len = syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", buf, sizeof(buf) - 1);
   if (exe_len > 0) {
     buf[exe_len] = '\0';
     exe_entry[0] = '\0';
