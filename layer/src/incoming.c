@@ -15,6 +15,7 @@
 #include "fd_events.h"
 #include "guard.h"
 #include "layer.h"
+#include "outgoing_address.h"
 #include "proxy_client.h"
 #include "socket_table.h"
 #include "sys.h"
@@ -166,22 +167,6 @@ bool incoming_bind(int fd, const struct sockaddr *addr, socklen_t len, int *resu
   return true;
 }
 
-static void socket_address_of(const struct sockaddr_storage *addr, mp_socket_address *out) {
-  if (addr->ss_family == AF_INET) {
-    const struct sockaddr_in *in = (const struct sockaddr_in *)addr;
-    out->kind = MP_SOCKET_ADDRESS_IPV4;
-    memcpy(out->u.ipv4.ip, &in->sin_addr, 4);
-    out->u.ipv4.port = ntohs(in->sin_port);
-  } else {
-    const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
-    out->kind = MP_SOCKET_ADDRESS_IPV6;
-    memcpy(out->u.ipv6.ip, &in6->sin6_addr, 16);
-    out->u.ipv6.port = ntohs(in6->sin6_port);
-    out->u.ipv6.flowinfo = 0;
-    out->u.ipv6.scope_id = in6->sin6_scope_id;
-  }
-}
-
 static int expect_subscribed(const mp_message *reply, void *ctx) {
   (void)ctx;
   return reply->tag == MP_MSG_SUBSCRIBED ? 0 : -EPROTO;
@@ -225,8 +210,9 @@ bool incoming_listen(int fd, int backlog, int *result) {
   mp_message request = {.tag = MP_MSG_SUBSCRIBE};
   request.u.subscribe.port = remote_port;
   request.u.subscribe.mode = config->incoming_mode == MODE_STEAL ? MP_INCOMING_MODE_STEAL : MP_INCOMING_MODE_MIRROR;
-  socket_address_of(&actual, &request.u.subscribe.listen_address);
-  int rc = proxy_call(&request, expect_subscribed, NULL);
+  int rc = outgoing_address_from_sockaddr((struct sockaddr *)&actual, actual_len, &request.u.subscribe.listen_address)
+               ? proxy_call(&request, expect_subscribed, NULL)
+               : -EAFNOSUPPORT;
   if (rc == 0) {
     info.owner_id = OWNER_ID(KIND_LISTENING, slot, OWNER_PORT(info.owner_id));
     socket_table_put(fd, &info);
@@ -239,53 +225,24 @@ bool incoming_listen(int fd, int backlog, int *result) {
 }
 
 struct peer_lookup {
+  /* The domain of the accepting socket: answers are shaped for it (IPv4 on AF_INET6 → IPv4-mapped). */
+  int domain;
   struct sockaddr_storage remote;
+  socklen_t remote_len;
   struct sockaddr_storage local;
+  socklen_t local_len;
   bool found;
 };
-
-static socklen_t to_sockaddr(const mp_socket_address *in, struct sockaddr_storage *out) {
-  memset(out, 0, sizeof(*out));
-  if (in->kind == MP_SOCKET_ADDRESS_IPV4) {
-    struct sockaddr_in *v4 = (struct sockaddr_in *)out;
-    v4->sin_family = AF_INET;
-    memcpy(&v4->sin_addr, in->u.ipv4.ip, 4);
-    v4->sin_port = htons(in->u.ipv4.port);
-    return sizeof(*v4);
-  }
-  if (in->kind == MP_SOCKET_ADDRESS_IPV6) {
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)out;
-    v6->sin6_family = AF_INET6;
-    memcpy(&v6->sin6_addr, in->u.ipv6.ip, 16);
-    v6->sin6_port = htons(in->u.ipv6.port);
-    return sizeof(*v6);
-  }
-  return 0;
-}
 
 static int collect_peer(const mp_message *reply, void *ctx) {
   struct peer_lookup *lookup = ctx;
   if (reply->tag != MP_MSG_CONN_METADATA_RESULT) return -EPROTO;
   const mp_msg_conn_metadata_result *result = &reply->u.conn_metadata_result;
-  lookup->found = result->has_remote_address && result->has_local_address &&
-                  to_sockaddr(&result->remote_address, &lookup->remote) != 0 &&
-                  to_sockaddr(&result->local_address, &lookup->local) != 0;
+  if (!result->has_remote_address || !result->has_local_address) return 0;
+  lookup->remote_len = outgoing_address_to_sockaddr(&result->remote_address, lookup->domain, &lookup->remote);
+  lookup->local_len = outgoing_address_to_sockaddr(&result->local_address, lookup->domain, &lookup->local);
+  lookup->found = lookup->remote_len != 0 && lookup->local_len != 0;
   return 0;
-}
-
-/* An IPv4 answer for an AF_INET6 socket is reported IPv4-mapped, as the kernel would (§4e). */
-static socklen_t adapt_family(int domain, struct sockaddr_storage *addr) {
-  if (domain == AF_INET6 && addr->ss_family == AF_INET) {
-    struct sockaddr_in v4 = *(struct sockaddr_in *)addr;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)addr;
-    memset(v6, 0, sizeof(*v6));
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = v4.sin_port;
-    v6->sin6_addr.s6_addr[10] = 0xff;
-    v6->sin6_addr.s6_addr[11] = 0xff;
-    memcpy(&v6->sin6_addr.s6_addr[12], &v4.sin_addr, 4);
-  }
-  return addr->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 }
 
 void incoming_accepted(int listener, int fd, struct sockaddr *addr, socklen_t *len) {
@@ -296,13 +253,14 @@ void incoming_accepted(int listener, int fd, struct sockaddr *addr, socklen_t *l
   int saved_errno = errno;
   struct sockaddr_storage listener_addr, peer;
   socklen_t listener_len, peer_len;
-  struct peer_lookup lookup = {.found = false};
+  struct peer_lookup lookup = {.domain = info.domain, .found = false};
   if (real_sockname(listener, &listener_addr, &listener_len) == 0 && real_peername(fd, &peer, &peer_len) == 0 &&
       is_loopback((struct sockaddr *)&peer)) {
     mp_message request = {.tag = MP_MSG_CONN_METADATA};
-    socket_address_of(&listener_addr, &request.u.conn_metadata.listener_address);
-    socket_address_of(&peer, &request.u.conn_metadata.peer_address);
-    proxy_call(&request, collect_peer, &lookup);
+    if (outgoing_address_from_sockaddr((struct sockaddr *)&listener_addr, listener_len,
+                                       &request.u.conn_metadata.listener_address) &&
+        outgoing_address_from_sockaddr((struct sockaddr *)&peer, peer_len, &request.u.conn_metadata.peer_address))
+      proxy_call(&request, collect_peer, &lookup);
   }
   if (lookup.found) {
     int one = 1;
@@ -315,14 +273,11 @@ void incoming_accepted(int listener, int fd, struct sockaddr *addr, socklen_t *l
         .owner_id = OWNER_ID(KIND_ACCEPTED, 0, OWNER_PORT(info.owner_id)),
     };
     accepted.remote = lookup.remote;
-    accepted.remote_len = adapt_family(info.domain, &accepted.remote);
+    accepted.remote_len = lookup.remote_len;
     accepted.local = lookup.local;
-    accepted.local_len = adapt_family(info.domain, &accepted.local);
+    accepted.local_len = lookup.local_len;
     socket_table_put(fd, &accepted);
-    if (addr && len) {
-      memcpy(addr, &accepted.remote, *len < accepted.remote_len ? *len : accepted.remote_len);
-      *len = accepted.remote_len;
-    }
+    if (addr && len) outgoing_address_copy_out(&accepted.remote, accepted.remote_len, addr, len);
   }
   guard_leave();
   errno = saved_errno;
