@@ -98,6 +98,46 @@ static void remember(int fd, const struct socket_kind *kind, const struct wiring
   socket_table_put(fd, &info);
 }
 
+struct own_listener {
+  int type;
+  uint16_t port;
+};
+
+static bool listens_on(int fd, const struct socket_info *info, void *ctx) {
+  (void)fd;
+  const struct own_listener *wanted = ctx;
+  uint8_t ip[16];
+  uint16_t port = 0;
+  return info->owner == SOCKET_OWNER_INCOMING && info->type == wanted->type && info->local_len > 0 &&
+         outgoing_address_ip((const struct sockaddr *)&info->local, info->local_len, ip, &port) && port == wanted->port;
+}
+
+/* A program talking to itself on localhost: when it listens (mirrored or stolen port) on the port it
+ * connects to, it reaches its own listener wherever that really is bound (layer.md §5a.1b). */
+static bool connect_own_listener(int fd, const struct socket_kind *kind, const struct sockaddr *addr, socklen_t len,
+                                 int *result) {
+  uint8_t ip[16];
+  struct own_listener wanted = {.type = kind->type};
+  int ip_len = outgoing_address_ip(addr, len, ip, &wanted.port);
+  bool loopback = (ip_len == 4 && ip[0] == 127) ||
+                  (ip_len == 16 && memcmp(ip, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0);
+  if (!loopback) return false;
+  int listener = socket_table_find(listens_on, &wanted);
+  struct sockaddr_storage actual;
+  socklen_t actual_len = sizeof(actual);
+  if (listener < 0 || syscall(SYS_getsockname, listener, &actual, &actual_len) != 0) return false;
+  uint16_t actual_port = actual.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&actual)->sin6_port
+                                                       : ((struct sockaddr_in *)&actual)->sin_port;
+  struct sockaddr_storage target;
+  memcpy(&target, addr, len < sizeof(target) ? len : sizeof(target));
+  if (target.ss_family == AF_INET6)
+    ((struct sockaddr_in6 *)&target)->sin6_port = actual_port;
+  else
+    ((struct sockaddr_in *)&target)->sin_port = actual_port;
+  *result = sys_connect(fd, (const struct sockaddr *)&target, len);
+  return true;
+}
+
 bool outgoing_connect(int fd, const struct sockaddr *addr, socklen_t len, int *result) {
   const mp_msg_layer_config *config = layer_active_config();
   struct socket_kind kind;
@@ -107,6 +147,7 @@ bool outgoing_connect(int fd, const struct sockaddr *addr, socklen_t len, int *r
     return false;
   if (addr->sa_family != kind.domain) return false;
   if (socket_table_get(fd, &existing) && existing.owner == SOCKET_OWNER_INCOMING) return false;
+  if (connect_own_listener(fd, &kind, addr, len, result)) return true;
   int error = 0;
   uint8_t transport = remote_transport(config, &kind, addr, len, &address, &error);
   if (error) {

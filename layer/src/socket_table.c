@@ -84,6 +84,17 @@ void socket_table_forget(int fd) {
   if (slot && slot->used) slot_store(slot, NULL);
 }
 
+int socket_table_find(bool (*match)(int fd, const struct socket_info *info, void *ctx), void *ctx) {
+  for (int chunk = 0; chunk < CHUNKS; chunk++) {
+    if (!atomic_load_explicit(&chunks[chunk], memory_order_acquire)) continue;
+    for (int fd = chunk * CHUNK_FDS; fd < (chunk + 1) * CHUNK_FDS; fd++) {
+      struct socket_info info;
+      if (socket_table_get(fd, &info) && match(fd, &info, ctx)) return fd;
+    }
+  }
+  return -1;
+}
+
 static void on_closed(int fd) { socket_table_forget(fd); }
 
 static void on_duplicated(int from, int to) {

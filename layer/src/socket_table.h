@@ -48,6 +48,9 @@ bool socket_table_put(int fd, const struct socket_info *info);
 /* Copies the record of `fd` into `out`; false when the fd is not tracked. */
 bool socket_table_get(int fd, struct socket_info *out);
 
+/* The lowest tracked fd whose record `match` accepts, or -1. Visits only fds the table holds. */
+int socket_table_find(bool (*match)(int fd, const struct socket_info *info, void *ctx), void *ctx);
+
 /* Forgets `fd` (also done automatically when the program closes it). */
 void socket_table_forget(int fd);
 

@@ -35,6 +35,12 @@ static struct sockaddr_storage v4(const char *ip, int port, socklen_t *len) {
   return ss;
 }
 
+static bool is_incoming(int fd, const struct socket_info *info, void *ctx) {
+  (void)fd;
+  (void)ctx;
+  return info->owner == SOCKET_OWNER_INCOMING;
+}
+
 static void socket_table_checks(void) {
   struct socket_info info = {.owner = SOCKET_OWNER_OUTGOING, .domain = AF_INET, .type = 1, .owner_id = 7};
   struct sockaddr_storage remote = v4("10.0.0.5", 80, &info.remote_len);
@@ -52,6 +58,11 @@ static void socket_table_checks(void) {
   CHECK("dup2 of an untracked fd over a tracked one forgets it", !socket_table_get(41, &got));
   CHECK("fds beyond the table are refused", !socket_table_put(SOCKET_TABLE_SIZE, &info) && !socket_table_get(-1, &got));
   CHECK("a high fd in a fresh chunk works", socket_table_put(65000, &info) && socket_table_get(65000, &got));
+  struct socket_info listener = {.owner = SOCKET_OWNER_INCOMING, .type = 1, .owner_id = 99};
+  socket_table_put(300, &listener);
+  CHECK("find returns the first matching fd", socket_table_find(is_incoming, NULL) == 300);
+  fd_events_closed(300);
+  CHECK("find returns -1 when nothing matches", socket_table_find(is_incoming, NULL) == -1);
 }
 
 static void udp_route_checks(void) {

@@ -203,6 +203,30 @@ setTimeout(() => { console.log("timeout"); process.exit(1); }, 20000).unref();
     expect(result.stdout).toContain(`udp=echo:node-udp from=${udpPod.ip}`);
   });
 
+  test("a program calling itself on localhost reaches its own listener, wherever listen_ports put it", async () => {
+    const localPort = 20_000 + Math.floor(Math.random() * 20_000);
+    const config = join(bin, "self.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        feature: { network: { incoming: { mode: "mirror", listen_ports: [[8080, localPort]] } } },
+      }),
+    );
+    const script = `
+import socket, threading
+server = socket.socket(); server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+server.bind(("0.0.0.0", 8080)); server.listen()
+def serve():
+    conn, _ = server.accept(); conn.sendall(b"myself"); conn.close()
+threading.Thread(target=serve, daemon=True).start()
+client = socket.create_connection(("127.0.0.1", 8080), timeout=10)
+print("got=" + client.recv(100).decode())
+`;
+    const result = await session.exec(["-f", config, "--", "python3", "-c", script]);
+    // Without this, 127.0.0.1:8080 would be the pod's own app (the HTTP echo) through the agent.
+    expect(result.stdout.trim()).toBe("got=myself");
+  });
+
   test("unix_streams: a matching path is the pod's unix socket", async () => {
     const config = join(bin, "unix.json");
     writeFileSync(
