@@ -44,4 +44,4 @@ test("socket table, UDP routes, address conversion and filter entries behave as 
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}, 60_000);
