@@ -2,14 +2,10 @@
  * `-L` forwarding: a listener on 127.0.0.1 per mapping; each accepted connection becomes an outgoing
  * TCP connection the agent makes from the target's network namespace (`Connect`, then `OutgoingData`
  * both ways, `OutgoingClose` as a FIN each way). Names are resolved by the agent, per connection.
- *
- * When the agent connection drops while the agent lives (a port-forward stream cut by a proxy or an
- * API server restart), the connections in flight are closed, a new connection to the same agent is
- * dialled (bounded attempts with backoff) and the listeners carry on; connections that arrive meanwhile
- * wait for it. Only when the agent cannot be reached again does `onFatal` fire.
+ * Connections that arrive while the session re-dials the agent wait for it; those in flight when the
+ * agent connection dropped are closed (their remote ends died with it).
  */
 import { createServer, isIP, type Server, type Socket } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   type AddrInfoEntry,
   type Frame,
@@ -19,25 +15,10 @@ import {
 } from "../protocol/index.ts";
 import type { ProtocolClient } from "../transport/client.ts";
 import type { ForwardMapping } from "./mappings.ts";
+import type { AgentSession, SessionPart } from "./session.ts";
 
 const AF_INET = 2;
 const SOCK_STREAM = 1;
-const RECONNECT_ATTEMPTS = 5;
-const FIRST_BACKOFF_MS = 100;
-/** mirrord pings the agent this often and gives up on a ping unanswered by the next one. */
-const PING_INTERVAL_MS = 30_000;
-
-export interface AgentConnection {
-  client: ProtocolClient;
-  reconnect(): Promise<ProtocolClient>;
-}
-
-export interface ForwarderEvents {
-  info(message: string): void;
-  warn(message: string): void;
-  /** The agent is gone for good; the forwarder has stopped. */
-  onFatal(error: Error): void;
-}
 
 interface Forwarded {
   socket: Socket;
@@ -45,25 +26,21 @@ interface Forwarded {
   remoteFinished: boolean;
 }
 
-export class LocalForwarder {
+export class LocalForwarder implements SessionPart {
   private readonly servers: Server[] = [];
   private readonly forwarded = new Map<bigint, Forwarded>();
   private nextConnId = 1n;
-  private ready: Promise<ProtocolClient>;
-  private closing = false;
-  private pinger: ReturnType<typeof setInterval> | undefined;
 
   constructor(
-    private readonly agent: AgentConnection,
+    private readonly session: AgentSession,
     private readonly mappings: readonly ForwardMapping[],
-    private readonly events: ForwarderEvents,
+    private readonly warn: (message: string) => void,
     private readonly timeoutMs: number,
-  ) {
-    this.ready = Promise.resolve(this.attach(agent.client));
-  }
+  ) {}
 
-  /** Binds every listener; rejects naming the port that could not be bound. */
-  async start(): Promise<void> {
+  /** Binds every listener (once, on the first connection); rejects naming the port that could not be bound. */
+  async attach(): Promise<void> {
+    if (this.servers.length > 0) return;
     for (const mapping of this.mappings) {
       const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) =>
         this.accept(socket, mapping),
@@ -78,63 +55,26 @@ export class LocalForwarder {
         server.listen({ host: "127.0.0.1", port: mapping.localPort }, () => resolve());
       });
     }
-    this.pinger = setInterval(() => void this.ping(), PING_INTERVAL_MS);
+  }
+
+  detach(): void {
+    for (const { socket } of this.forwarded.values()) socket.destroy();
+    this.forwarded.clear();
   }
 
   close(): void {
-    this.closing = true;
-    clearInterval(this.pinger);
     for (const server of this.servers) server.close();
-    for (const { socket } of this.forwarded.values()) socket.destroy();
-    this.forwarded.clear();
+    this.detach();
   }
 
-  private attach(client: ProtocolClient): ProtocolClient {
-    client.onUnsolicited((frame) => this.fromAgent(frame));
-    client.onClose((reason) => this.lost(client, reason));
-    return client;
+  receive(frame: Frame): boolean {
+    const { message } = frame;
+    if (message.type !== "OutgoingData" && message.type !== "OutgoingClose") return false;
+    this.fromAgent(message);
+    return true;
   }
 
-  private async ping(): Promise<void> {
-    const client = await this.ready;
-    try {
-      await client.request({ type: "Ping" }, PING_INTERVAL_MS);
-    } catch {
-      client.close("the agent did not answer a ping");
-    }
-  }
-
-  private lost(client: ProtocolClient, reason: string): void {
-    if (this.closing || client !== this.agent.client) return;
-    for (const { socket } of this.forwarded.values()) socket.destroy();
-    this.forwarded.clear();
-    this.events.warn(`the connection to the agent dropped (${reason}); reconnecting`);
-    this.ready = this.redial(reason);
-    this.ready.catch((error: Error) => {
-      this.close();
-      this.events.onFatal(error);
-    });
-  }
-
-  private async redial(firstReason: string): Promise<ProtocolClient> {
-    let lastError: unknown = firstReason;
-    for (let attempt = 0; attempt < RECONNECT_ATTEMPTS && !this.closing; attempt++) {
-      try {
-        const client = this.attach(await this.agent.reconnect());
-        this.events.info("reconnected to the agent");
-        return client;
-      } catch (error) {
-        lastError = error;
-        await sleep(FIRST_BACKOFF_MS * 2 ** attempt);
-      }
-    }
-    throw new Error(
-      `lost the connection to the agent and could not reconnect: ${(lastError as Error)?.message ?? lastError}`,
-    );
-  }
-
-  private fromAgent({ message }: Frame): void {
-    if (message.type !== "OutgoingData" && message.type !== "OutgoingClose") return;
+  private fromAgent(message: Extract<Frame["message"], { type: "OutgoingData" | "OutgoingClose" }>): void {
     const entry = this.forwarded.get(message.connId);
     if (!entry) return;
     if (message.type === "OutgoingData") {
@@ -150,7 +90,7 @@ export class LocalForwarder {
     socket.on("error", () => socket.destroy());
     const where = `${mapping.remoteHost}:${mapping.remotePort}`;
     try {
-      const client = await this.ready;
+      const client = await this.session.current();
       const address = await this.resolve(client, mapping);
       const connId = this.nextConnId++;
       const entry: Forwarded = { socket, sentFin: false, remoteFinished: false };
@@ -171,7 +111,7 @@ export class LocalForwarder {
       });
       socket.resume();
     } catch (error) {
-      this.events.warn(`127.0.0.1:${mapping.localPort} → ${where}: ${(error as Error).message}`);
+      this.warn(`127.0.0.1:${mapping.localPort} → ${where}: ${(error as Error).message}`);
       socket.destroy();
     }
   }

@@ -105,14 +105,15 @@ describe("the command line", () => {
     expect(unknownFlag.stderr).toContain("--no-such-flag");
   });
 
-  test("exits 1 with one line of cause and a hint for a command that has not landed, no stack trace", async () => {
-    const result = await run([mirrordBinary(), "port-forward", "-R", "8080"]);
+  test("exits 1 with one line of cause and a hint on a runtime error, no stack trace", async () => {
+    const env = { ...(process.env as Record<string, string>), KUBECONFIG: "/nonexistent/kubeconfig" };
+    const result = await run([mirrordBinary(), "diagnose", "latency"], { env });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      /^error: `mirrord port-forward -R` is not available yet.*\n {2}hint: .+\n$/,
+      /^error: the kubeconfig file \/nonexistent\/kubeconfig does not exist\n {2}hint: .+\n$/,
     );
-    const verbose = await run([mirrordBinary(), "port-forward", "-R", "8080"], {
-      env: { ...(process.env as Record<string, string>), MIRRORD_LOG: "debug" },
+    const verbose = await run([mirrordBinary(), "diagnose", "latency"], {
+      env: { ...env, MIRRORD_LOG: "debug" },
     });
     expect(verbose.stderr).toMatch(/\n\s+at /);
   });

@@ -10,7 +10,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_AGENT_IMAGE } from "../../src/config/agent.ts";
 import { type KubeApi, type KubeObject, kubeconfigText, startKubeApi } from "../kube-api/index.ts";
-import { Cluster, type Service, sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
+import {
+  Cluster,
+  type Pod,
+  type Service,
+  sampleApps,
+  simulatorUnavailableReason,
+} from "../simulator/index.ts";
 import { mirrordBinary, type RunResult, run } from "../support/binary.ts";
 
 const unavailable = simulatorUnavailableReason();
@@ -20,6 +26,8 @@ let cluster: Cluster;
 let kube: KubeApi;
 let dir: string;
 let orders: Service;
+let apiPod: Pod;
+let client: Pod;
 const TARGET = "pod/api-7d9f-x2k";
 
 const NS = "shop";
@@ -105,6 +113,8 @@ beforeAll(async () => {
     ports: [8080],
   });
   kube.addPod(api, { name: "api-7d9f-x2k", labels: { app: "api" }, containers: [{ name: "app" }] });
+  apiPod = api;
+  client = await cluster.addClient("c1");
   // Reachable from pods only: the laptop gets nowhere near 10.244.0.0/16.
   orders = await cluster.addService({
     name: "orders",
@@ -396,7 +406,40 @@ describe.skipIf(unavailable !== undefined)("mirrord port-forward", () => {
     await expectNoAgentLeft();
   }, 90_000);
 
-  test("bad mappings are usage errors and -R is not available yet", async () => {
+  test("-R with steal: the pod's port answers from the laptop until port-forward stops", async () => {
+    const local = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (request) => new Response(`from the laptop: ${new URL(request.url).pathname}`),
+    });
+    const podUrl = `http://${apiPod.ip}:8080/orders`;
+    const forward = startPortForward([
+      "-f",
+      sessionConfig({ feature: { network: { incoming: "steal" } } }),
+      "-t",
+      TARGET,
+      "-R",
+      `8080:${local.port}`,
+    ]);
+    try {
+      await forward.waitFor("stdout", "Ready!");
+      const stolen = await client.exec(["curl", "-sS", "--max-time", "10", podUrl]);
+      expect(stolen).toMatchObject({ code: 0, stdout: "from the laptop: /orders" });
+    } finally {
+      expect({ code: await forward.stop(), stderr: forward.output.stderr }).toMatchObject({ code: 0 });
+      local.stop(true);
+    }
+    await expectNoAgentLeft();
+    // The agent undoes its redirect as it leaves (it gets SIGTERM when its pod is deleted).
+    let own = "";
+    for (let i = 0; i < 50 && !own.startsWith("{"); i++) {
+      if (i > 0) await Bun.sleep(200);
+      own = (await client.exec(["curl", "-sS", "--max-time", "5", podUrl])).stdout;
+    }
+    expect(JSON.parse(own)).toMatchObject({ hostname: "api-7d9f-x2k", path: "/orders" });
+  }, 90_000);
+
+  test("bad mappings are usage errors; -R settings it cannot honour stop it before any agent", async () => {
     const zero = await mirrord(["port-forward", "-L", "0:db:5432"]);
     expect(zero.code).toBe(2);
     expect(zero.stderr).toContain("Port `0` is not allowed in argument `0:db:5432`");
@@ -406,8 +449,20 @@ describe.skipIf(unavailable !== undefined)("mirrord port-forward", () => {
     );
     const twice = await mirrord(["port-forward", "-L", "5432:a:1", "-L", "5432:b:2"]);
     expect(twice.stderr).toContain("Local port `5432` is used by more than one -L mapping");
-    const reverse = await mirrord(["port-forward", "-R", "8080"]);
-    expect(reverse.code).toBe(1);
-    expect(reverse.stderr).toContain("`mirrord port-forward -R` is not available yet");
+    const filtered = sessionConfig({
+      feature: { network: { incoming: { mode: "steal", http_filter: { header_filter: "x-user: me" } } } },
+    });
+    const withFilter = await mirrord(["port-forward", "-f", filtered, "-t", TARGET, "-R", "8080"]);
+    expect(withFilter.code).toBe(1);
+    expect(withFilter.stderr).toContain("-R does not apply `feature.network.incoming.http_filter` yet");
+    const off = sessionConfig({ feature: { network: { incoming: "off" } } });
+    const withOff = await mirrord(["port-forward", "-f", off, "-t", TARGET, "-R", "8080"]);
+    expect(withOff.stderr).toContain("-R needs incoming traffic, but `feature.network.incoming` is off");
+    expect(kube.list("jobs", "default")).toEqual([]);
+    const reverse = await mirrord(["port-forward", "-R", "1:2:3"]);
+    expect(reverse.code).toBe(2);
+    expect(reverse.stderr).toContain(
+      "Invalid format of argument `1:2:3`, expected `[remote-port:]local-port`",
+    );
   });
 });

@@ -377,9 +377,12 @@ export class Kubelet implements PodBackend {
   private onPod({ type, object: pod }: WatchEvent): void {
     const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
     if (type === "DELETED") {
+      // As the kubelet does: SIGTERM, then SIGKILL after the pod's grace period (the object is gone at
+      // once here; Kubernetes would keep it Terminating meanwhile).
+      const graceMs = (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
       for (const [k, running] of this.running)
         if (k.startsWith(`${key}/`)) {
-          running.process.kill("SIGKILL");
+          void running.process.stop(graceMs);
           this.running.delete(k);
         }
       return;
@@ -579,7 +582,10 @@ export class Kubelet implements PodBackend {
   ): SimProcess {
     const [command, ...commandArgs] = container.command ?? [];
     if (command !== "mirrord") throw new Error(`the stand-in runs only the mirrord binary, not ${command}`);
-    const env: Record<string, string> = { PATH: "/usr/local/bin:/usr/bin:/bin" };
+    // The PATH a container image's config gives (Docker's default): the agent runs iptables/nft from sbin.
+    const env: Record<string, string> = {
+      PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    };
     for (const { name, value } of container.env ?? []) env[name] = value ?? "";
     return spawn([this.options.mirrord, ...commandArgs, ...(container.args ?? [])], env);
   }

@@ -1,13 +1,14 @@
 /**
- * `mirrord port-forward -L [local:]host:port …`: local ports whose connections are made by the agent
- * from the target (through its outgoing TCP), until Ctrl-C. The agent is the config's `connect_tcp` or
- * one created like `exec` does; it is deleted on exit.
+ * `mirrord port-forward -L [local:]host:port … -R [remote:]local …`: local ports whose connections
+ * the agent makes from the target (its outgoing TCP), and target ports whose traffic (stolen or
+ * mirrored) comes to local ports, until Ctrl-C. The agent is the config's `connect_tcp` or one created
+ * like `exec` does; it is deleted on exit.
  */
 import type { CAC } from "cac";
 import { createProgress } from "../../exec/progress.ts";
+import { Logger, parseLogLevel } from "../../transport/log.ts";
 import { CliError, UsageError } from "../errors.ts";
 import { type ExecFlags, execOptionsToEnv } from "../exec-options.ts";
-import { notAvailableYet } from "../not-available.ts";
 import { agentReporter, loadSessionConfig } from "../session-config.ts";
 
 const UNSTABLE_WARNING =
@@ -70,8 +71,6 @@ async function portForward(flags: PortForwardFlags): Promise<void> {
     if (error instanceof MappingError) throw new UsageError(error.message);
     throw error;
   }
-  if (mappings.reverse.length > 0)
-    notAvailableYet("port-forward -R", "incoming traffic (steal/mirror); -L works today");
   const env = { ...process.env, ...execOptionsToEnv(flags) };
   const progress = createProgress(env.MIRRORD_PROGRESS_MODE, {
     stdout: (text) => process.stdout.write(text),
@@ -80,9 +79,24 @@ async function portForward(flags: PortForwardFlags): Promise<void> {
   });
   progress.warn(UNSTABLE_WARNING);
   const config = await loadSessionConfig(env);
+  const incomingMode = config.feature.network.incoming.mode;
+  if (mappings.reverse.length > 0 && incomingMode === "off")
+    throw new CliError(
+      "-R needs incoming traffic, but `feature.network.incoming` is off",
+      "set `feature.network.incoming` to `mirror` or `steal`",
+    );
+  const filter = config.feature.network.incoming.http_filter;
+  const filtered = ["header_filter", "path_filter", "method_filter", "header_filter_jq", "all_of", "any_of"];
+  if (mappings.reverse.length > 0 && filtered.some((key) => filter[key as keyof typeof filter] != null))
+    throw new CliError(
+      "-R does not apply `feature.network.incoming.http_filter` yet: it would take every request",
+      "remove the http_filter to forward the whole port",
+    );
   const { openCliAgentLink } = await import("../../kube/cli-link.ts");
   const { KubeError } = await import("../../kube/errors.ts");
+  const { AgentSession } = await import("../../port-forward/session.ts");
   const { LocalForwarder } = await import("../../port-forward/forwarder.ts");
+  const { ReverseForwarder } = await import("../../port-forward/reverse.ts");
   progress.task("starting the agent");
   const link = await openCliAgentLink(config, agentReporter(progress), "mirrord-port-forward").catch(
     (error) => {
@@ -91,24 +105,25 @@ async function portForward(flags: PortForwardFlags): Promise<void> {
   );
   progress.done(`agent ready at ${link.agentAddress}`);
   const stopped = Promise.withResolvers<void>();
-  const forwarder = new LocalForwarder(
-    link,
-    mappings.forward,
-    {
-      info: (message) => progress.info(message),
-      warn: (message) => progress.warn(message),
-      onFatal: (error) =>
-        stopped.reject(new CliError(error.message, "check that the agent is still running")),
-    },
-    (config.agent.communication_timeout ?? 30) * 1000,
-  );
+  const session = new AgentSession(link, {
+    info: (message) => progress.info(message),
+    warn: (message) => progress.warn(message),
+    onFatal: (error) => stopped.reject(new CliError(error.message, "check that the agent is still running")),
+  });
+  const timeoutMs = (config.agent.communication_timeout ?? 30) * 1000;
+  const parts = [
+    new LocalForwarder(session, mappings.forward, (message) => progress.warn(message), timeoutMs),
+    new ReverseForwarder(mappings.reverse, incomingMode === "steal" ? "steal" : "mirror", stderrLogger(env)),
+  ];
   const stop = () => stopped.resolve();
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
   try {
-    await forwarder.start();
+    await session.start(parts);
     for (const m of mappings.forward)
       progress.info(`127.0.0.1:${m.localPort} → ${m.remoteHost}:${m.remotePort} (from the target)`);
+    for (const m of mappings.reverse)
+      progress.info(`target port ${m.remotePort} (${incomingMode}) → 127.0.0.1:${m.localPort}`);
     process.stdout.write("Ready!\n");
     await stopped.promise;
   } catch (error) {
@@ -116,7 +131,17 @@ async function portForward(flags: PortForwardFlags): Promise<void> {
   } finally {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
-    forwarder.close();
+    session.close();
     await link.close();
   }
+}
+
+/** Logs of the incoming machinery on stderr, at MIRRORD_LOG's level (warnings by default). */
+function stderrLogger(env: Record<string, string | undefined>): Logger {
+  return new Logger({
+    level: parseLogLevel(env.MIRRORD_LOG) ?? "warn",
+    json: false,
+    target: "mirrord-port-forward",
+    write: (line) => process.stderr.write(line),
+  });
 }
