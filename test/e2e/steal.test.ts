@@ -91,6 +91,20 @@ describe.skipIf(unavailable !== undefined)("steal", () => {
     expect(after.mode).toBe("cluster");
   }, 60_000);
 
+  test("kubelet probes (User-Agent: kube-probe) still reach the pod's app while the port is stolen", async () => {
+    const local = await startLocal({ mode: "steal" }, ["http", String(HTTP_PORT)]);
+    try {
+      const url = `http://${session.pod.ip}:${HTTP_PORT}/healthz`;
+      expect(await curlFromClient(url, "-A", "kube-probe/1.29")).toMatchObject({
+        mode: "cluster",
+        path: "/healthz",
+      });
+      expect(await curlFromClient(url)).toMatchObject({ side: "local", path: "/healthz" });
+    } finally {
+      await local.stop();
+    }
+  }, 60_000);
+
   test("raw TCP to a port nothing in the pod listens on is answered by the local program", async () => {
     const local = await startLocal({ mode: "steal" }, ["tcp", String(RAW_PORT)]);
     try {

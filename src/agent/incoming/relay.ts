@@ -45,7 +45,9 @@ export class ConnectionRelay {
     const inbound = connection.inbound;
     inbound.on("data", (chunk: Buffer) => this.fromConnection(chunk));
     inbound.on("end", () => this.send(new Uint8Array()));
-    inbound.on("error", () => {});
+    inbound.on("error", (error) =>
+      subscriber.log.debug("tapped connection error", { connId: String(connId), error: error.message }),
+    );
     inbound.on("close", () => {
       if (this.finish()) subscriber.send({ type: "IncomingClose", connId });
     });

@@ -8,6 +8,7 @@ import type { AgentClient } from "../features/handler.ts";
 import { branchCopy } from "./mirror/branches.ts";
 import { MirrorTap } from "./mirror/mirror-tap.ts";
 import { ConnectionRelay } from "./relay.ts";
+import { skippingKubeProbes } from "./steal/probes.ts";
 import { StealTap } from "./steal/steal-tap.ts";
 import type { StolenConnection } from "./steal/stolen-connection.ts";
 import type { PortTap, TappedConnection } from "./tap.ts";
@@ -50,7 +51,10 @@ export class IncomingService {
           to: client.id,
         });
       try {
-        await tap.start(port, (connection) => this.deliverStolen(port, connection as StolenConnection));
+        await tap.start(
+          port,
+          skippingKubeProbes((connection) => this.deliverStolen(port, connection as StolenConnection)),
+        );
       } catch (error) {
         if (this.stealOwners.get(port) === client) this.stealOwners.delete(port);
         throw error;
@@ -123,9 +127,8 @@ export class IncomingService {
     if (subscribers.length === 0) connection.destroy();
     // Each subscriber reads its own branch of the copy, numbered by its own relay.
     const branches = branchCopy(connection, subscribers.length);
-    subscribers.forEach((subscriber, index) =>
-      this.relay(subscriber, branches[index] as TappedConnection, () => {}),
-    );
+    for (const [index, subscriber] of subscribers.entries())
+      this.relay(subscriber, branches[index] as TappedConnection, () => {});
   }
 
   private relay(

@@ -4,10 +4,10 @@
  * wants it, and what the HTTP filter does with requests no filter matches.
  */
 import { connect, type Socket } from "node:net";
+import { PassThrough, type Readable } from "node:stream";
 import type { Endpoint, TappedConnection } from "../tap.ts";
 
 export class StolenConnection implements TappedConnection {
-  readonly inbound: Socket;
   readonly reply: Socket;
 
   constructor(
@@ -16,9 +16,22 @@ export class StolenConnection implements TappedConnection {
     readonly remote: Endpoint,
     /** The original destination: the pod's address and the stolen port. */
     readonly local: Endpoint,
+    /** The client's bytes: the socket itself, unless some were already read (see `withReadBytes`). */
+    readonly inbound: Readable = socket,
   ) {
-    this.inbound = socket;
     this.reply = socket;
+  }
+
+  /** The same connection for a next consumer, which sees `head` (already read from the socket) first. */
+  withReadBytes(head: Buffer): StolenConnection {
+    // Its end is the client finishing; its close is the socket's (not the end of the copy).
+    const inbound = new PassThrough({ autoDestroy: false });
+    this.socket.once("close", () => inbound.destroy());
+    inbound.write(head);
+    if (this.socket.readableEnded) inbound.end();
+    else this.socket.pipe(inbound);
+    this.socket.resume();
+    return new StolenConnection(this.socket, this.remote, this.local, inbound);
   }
 
   get port(): number {
@@ -43,6 +56,7 @@ export class StolenConnection implements TappedConnection {
    */
   passThrough(replay: readonly Uint8Array[] = []): void {
     const client = this.socket;
+    client.unpipe();
     client.removeAllListeners("data");
     client.removeAllListeners("end");
     client.pause();
