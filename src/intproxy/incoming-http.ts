@@ -10,25 +10,11 @@ import net, { type Socket } from "node:net";
 import type { Duplex, Readable } from "node:stream";
 import { fromRawHeaders, toOutgoingHeaders, versionOf } from "../agent/incoming/http/headers.ts";
 import { forwardPaced, writePaced } from "../agent/incoming/http/pacing.ts";
-import type { HttpHeader, MessageOf, SocketAddress } from "../protocol/index.ts";
+import type { HttpHeader, Message, MessageOf } from "../protocol/index.ts";
 import type { HostPort } from "../transport/address.ts";
 import type { ProtocolClient } from "../transport/client.ts";
 import type { Logger } from "../transport/log.ts";
-
-export type HttpAgentMessage = MessageOf<
-  | "HttpConnection"
-  | "HttpConnectionClose"
-  | "HttpRequestHead"
-  | "HttpRequestBody"
-  | "HttpRequestEnd"
-  | "HttpUpgradeData"
-  | "HttpAbort"
->;
-
-export interface StolenPeer {
-  remoteAddress: SocketAddress;
-  localAddress: SocketAddress;
-}
+import type { StolenPeer } from "./incoming-peers.ts";
 
 /** The agent connection, as much of it as the replay uses. */
 export type AgentLink = Pick<
@@ -65,29 +51,32 @@ export class HttpReplayer {
 
   constructor(private readonly deps: HttpReplayDeps) {}
 
-  receive(message: HttpAgentMessage): void {
+  /** Handles the agent's filtered-steal messages; false for anything else. */
+  receive(message: Message): boolean {
     switch (message.type) {
       case "HttpConnection":
         this.connections.set(message.connId, { announced: message, replays: new Map() });
-        return;
+        return true;
       case "HttpConnectionClose":
         this.dropConnection(message.connId);
-        return;
+        return true;
       case "HttpRequestHead":
         this.start(message);
-        return;
+        return true;
       case "HttpRequestBody":
         this.replayOf(message)?.body(message.data);
-        return;
+        return true;
       case "HttpRequestEnd":
         this.replayOf(message)?.end(message.trailers);
-        return;
+        return true;
       case "HttpUpgradeData":
         this.replayOf(message)?.upgradeData(message.data);
-        return;
+        return true;
       case "HttpAbort":
         this.replayOf(message)?.abort();
-        return;
+        return true;
+      default:
+        return false;
     }
   }
 

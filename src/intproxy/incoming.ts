@@ -7,7 +7,7 @@
  * `IncomingUnreachable` and gives the connection to the pod's own app.
  */
 import { connect, type Socket } from "node:net";
-import type { Frame, Message, MessageOf } from "../protocol/index.ts";
+import type { Frame, HttpFilter, Message, MessageOf } from "../protocol/index.ts";
 import type { HostPort } from "../transport/address.ts";
 import type { ProtocolClient } from "../transport/client.ts";
 import type { Logger } from "../transport/log.ts";
@@ -45,6 +45,8 @@ export class IncomingProxy {
   constructor(
     private readonly agent: ProtocolClient,
     private readonly log: Logger,
+    /** The HTTP filter a stolen port's subscription carries (`incoming-http-filter.ts`); null = whole. */
+    private readonly httpFilterFor: (port: number) => HttpFilter | null = () => null,
   ) {}
 
   /** A layer's `Subscribe`: answered once the agent has confirmed (or refused) the port. */
@@ -57,7 +59,8 @@ export class IncomingProxy {
       };
     let state = this.ports.get(request.port);
     if (!state) {
-      state = { mode: request.mode, listeners: [], subscribed: this.agent.request(request) };
+      const filter = request.mode === "steal" ? this.httpFilterFor(request.port) : null;
+      state = { mode: request.mode, listeners: [], subscribed: this.agent.request({ ...request, filter }) };
       this.ports.set(request.port, state);
     }
     const listener = { layerId, target };

@@ -8,6 +8,7 @@ import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import packageJson from "../../package.json" with { type: "json" };
+import type { HttpFilterConfig } from "../config/feature/network/http-filter.ts";
 import { parseResolved, RESOLVED_CONFIG_ENV } from "../config/resolved.ts";
 import type { EnvFeature } from "../env/compose.ts";
 import { detachStdio, startOwnSession } from "../platform/index.ts";
@@ -18,6 +19,8 @@ import { IdleTimer } from "../transport/idle-timer.ts";
 import { Logger, parseLogLevel } from "../transport/log.ts";
 import { envComposerFor } from "./env-composer.ts";
 import { IncomingProxy } from "./incoming.ts";
+import { HttpReplayer } from "./incoming-http.ts";
+import { httpFilterFor } from "./incoming-http-filter.ts";
 import { LayerSession } from "./layer-session.ts";
 import { OutgoingRelay } from "./outgoing.ts";
 
@@ -40,6 +43,8 @@ export interface IntproxySettings {
   logLevel: ReturnType<typeof parseLogLevel>;
   /** `feature.env` of the session's resolved config (absent: the agent's answer is passed on as is). */
   envFeature: EnvFeature;
+  /** `feature.network.incoming.http_filter` (absent: stolen ports are stolen whole). */
+  httpFilter: HttpFilterConfig;
 }
 
 function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -61,6 +66,7 @@ export function readSettings(env: NodeJS.ProcessEnv): IntproxySettings {
   if (!agentAddress) throw new IntproxyStartError("MIRRORD_AGENT_ADDR is not set: no agent to connect to");
   try {
     parseHostPort(agentAddress, "MIRRORD_AGENT_ADDR");
+    const resolved = env[RESOLVED_CONFIG_ENV] ? parseResolved(env[RESOLVED_CONFIG_ENV]) : undefined;
     return {
       agentAddress,
       secret: env.MIRRORD_AGENT_SECRET
@@ -70,7 +76,8 @@ export function readSettings(env: NodeJS.ProcessEnv): IntproxySettings {
       idleMs: seconds(env, "MIRRORD_INTPROXY_IDLE_TIMEOUT", 5),
       logPath: env.MIRRORD_INTPROXY_LOG_DESTINATION || defaultLogPath(),
       logLevel: parseLogLevel(env.MIRRORD_INTPROXY_LOG_LEVEL),
-      envFeature: env[RESOLVED_CONFIG_ENV] ? parseResolved(env[RESOLVED_CONFIG_ENV]).feature.env : {},
+      envFeature: resolved?.feature.env ?? {},
+      httpFilter: resolved?.feature.network.incoming.http_filter ?? {},
     };
   } catch (error) {
     if (error instanceof IntproxyStartError) throw error;
@@ -169,7 +176,13 @@ export async function runIntproxy(env: NodeJS.ProcessEnv = process.env): Promise
   });
   const composeEnv = envComposerFor(settings.envFeature, process.cwd());
   const outgoing = new OutgoingRelay(agent, log);
-  const incoming = new IncomingProxy(agent, log);
+  const incoming = new IncomingProxy(agent, log, (port) => httpFilterFor(settings.httpFilter, port));
+  const httpReplayer = new HttpReplayer({
+    agent,
+    listenerFor: (port) => incoming.listenerFor(port),
+    onLocalConnection: (socket, listener, peer) => incoming.peers.register(socket, listener.port, peer),
+    log,
+  });
   let nextLayerId = 0;
   const server = createServer((socket: Socket) => {
     if (!isLoopback(socket.remoteAddress)) {
@@ -192,7 +205,8 @@ export async function runIntproxy(env: NodeJS.ProcessEnv = process.env): Promise
     sessions.add(session);
   });
   agent.onUnsolicited((frame) => {
-    if (!outgoing.receive(frame.message) && !incoming.receive(frame)) logUnsolicited(log, frame);
+    if (!outgoing.receive(frame.message) && !incoming.receive(frame) && !httpReplayer.receive(frame.message))
+      logUnsolicited(log, frame);
   });
   agent.onClose((reason) => {
     if (exiting) return;

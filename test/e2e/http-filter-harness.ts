@@ -17,7 +17,8 @@ import type {
 import { builtWasm } from "../../src/filters/built-wasm.ts";
 import { CompiledHttpFilter } from "../../src/filters/http-filter.ts";
 import { FancyRegexEngine } from "../../src/filters/regex.ts";
-import { type HttpAgentMessage, HttpReplayer, type StolenPeer } from "../../src/intproxy/incoming-http.ts";
+import { HttpReplayer } from "../../src/intproxy/incoming-http.ts";
+import type { StolenPeer } from "../../src/intproxy/incoming-peers.ts";
 import type { HttpFilter, SocketAddress } from "../../src/protocol/index.ts";
 import { FramedSocket } from "../../src/transport/framed-socket.ts";
 import { Logger } from "../../src/transport/log.ts";
@@ -125,7 +126,7 @@ async function linkSubscriber(
   const intproxyLink: FramedSocket = new FramedSocket(intproxySocket, {
     onFrame: ({ message }) => {
       if (message.type === "Log") warnings.push(message.message);
-      else replayer.receive(message as HttpAgentMessage);
+      else replayer.receive(message);
     },
     onEnd: () => replayer.close(),
   });

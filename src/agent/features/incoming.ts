@@ -3,9 +3,10 @@
  * of each connection (`IncomingData`, `IncomingClose`, `IncomingUnreachable`). The work is in
  * `../incoming/` (service, taps, relays); this module maps requests onto it.
  */
-import { ErrorKind } from "../../protocol/index.ts";
+import { ErrorKind, type Message } from "../../protocol/index.ts";
+import type { HttpClientMessage } from "../incoming/http/exchange.ts";
 import { IncomingService, incomingSettingsFrom } from "../incoming/service.ts";
-import { errorReply, type FeatureHandlers } from "./handler.ts";
+import { type AgentClient, errorReply, type FeatureHandlers } from "./handler.ts";
 
 const EOPNOTSUPP = 95;
 
@@ -16,14 +17,14 @@ export const incomingFeature: FeatureHandlers = {
   Subscribe: async (request, target, client) => {
     if (target.mode === "targetless")
       return errorReply(EOPNOTSUPP, ErrorKind.notImplemented, "a targetless agent has no incoming traffic");
-    if (request.filter)
+    if (request.filter && request.mode !== "steal")
       return errorReply(
         EOPNOTSUPP,
         ErrorKind.notImplemented,
-        "HTTP-filtered subscriptions are not supported yet",
+        "HTTP filters on mirrored ports are not supported yet",
       );
     try {
-      await incomingService.subscribe(client, request.port, request.mode);
+      await incomingService.subscribe(client, request.port, request.mode, request.filter ?? undefined);
     } catch (error) {
       return errorReply(EOPNOTSUPP, ErrorKind.io, (error as Error).message);
     }
@@ -45,4 +46,15 @@ export const incomingFeature: FeatureHandlers = {
     incomingService.fromClient(client, request.connId, "unreachable");
     return { type: "Ok" };
   },
+  // Answers about HTTP requests a filtered steal handed to this client (notifications).
+  HttpResponseHead: (request, _target, client) => httpAnswer(request, client),
+  HttpResponseBody: (request, _target, client) => httpAnswer(request, client),
+  HttpResponseEnd: (request, _target, client) => httpAnswer(request, client),
+  HttpUpgradeData: (request, _target, client) => httpAnswer(request, client),
+  HttpAbort: (request, _target, client) => httpAnswer(request, client),
 };
+
+function httpAnswer(message: HttpClientMessage, client: AgentClient): Message {
+  incomingService.httpFromClient(client, message);
+  return { type: "Ok" };
+}

@@ -4,7 +4,10 @@
  * connections in flight. Steal: one owner per port, a new subscriber replaces the previous one (as
  * mirrord does). Mirror: every subscriber of the port gets its own copy.
  */
+import type { HttpFilter } from "../../protocol/index.ts";
 import type { AgentClient } from "../features/handler.ts";
+import type { HttpClientMessage } from "./http/exchange.ts";
+import { detectionTimeoutFrom, FilteredSteal } from "./http/filtered-steal.ts";
 import { branchCopy } from "./mirror/branches.ts";
 import { MirrorTap } from "./mirror/mirror-tap.ts";
 import { ConnectionRelay } from "./relay.ts";
@@ -18,6 +21,8 @@ export type IncomingMode = "mirror" | "steal";
 export interface IncomingSettings {
   nftables: boolean;
   flushConnections: boolean;
+  /** `agent.http_detection_timeout` in ms, for ports with HTTP filters. */
+  httpDetectionTimeoutMs: number;
 }
 
 /** `MIRRORD_AGENT_NFTABLES` and `MIRRORD_AGENT_STEALER_FLUSH_CONNECTIONS`, as the CLI sets them. */
@@ -25,6 +30,7 @@ export function incomingSettingsFrom(env: NodeJS.ProcessEnv): IncomingSettings {
   return {
     nftables: env.MIRRORD_AGENT_NFTABLES?.toLowerCase() === "true",
     flushConnections: env.MIRRORD_AGENT_STEALER_FLUSH_CONNECTIONS?.toLowerCase() !== "false",
+    httpDetectionTimeoutMs: detectionTimeoutFrom(env),
   };
 }
 
@@ -35,13 +41,18 @@ export class IncomingService {
   private readonly watchedClients = new WeakSet<AgentClient>();
   private readonly taps = new Map<IncomingMode, Promise<PortTap>>();
   private nextConnId = 1n;
+  /** Steal subscriptions with an HTTP filter; a port has either these or one unfiltered owner. */
+  private filtered: FilteredSteal | undefined;
 
   constructor(private readonly settings: IncomingSettings) {}
 
-  async subscribe(client: AgentClient, port: number, mode: IncomingMode): Promise<void> {
+  async subscribe(client: AgentClient, port: number, mode: IncomingMode, filter?: HttpFilter): Promise<void> {
     this.watch(client);
     const tap = await this.tap(mode, client);
-    if (mode === "steal") {
+    if (mode === "steal" && filter) {
+      await this.subscribeFiltered(client, port, filter, tap);
+    } else if (mode === "steal") {
+      this.filtered?.clear(port);
       const previous = this.stealOwners.get(port);
       this.stealOwners.set(port, client);
       if (previous && previous !== client)
@@ -69,6 +80,9 @@ export class IncomingService {
   }
 
   async unsubscribe(client: AgentClient, port: number): Promise<void> {
+    const hadFiltered = this.filtered?.unsubscribe(client, port) ?? false;
+    if (hadFiltered && !this.filtered?.has(port) && !this.stealOwners.has(port))
+      await (await this.taps.get("steal"))?.stop(port);
     if (this.stealOwners.get(port) === client) {
       this.stealOwners.delete(port);
       await (await this.taps.get("steal"))?.stop(port);
@@ -93,6 +107,11 @@ export class IncomingService {
     else relay.fromSubscriber(event.data);
   }
 
+  /** `HttpResponse*` / `HttpUpgradeData` / `HttpAbort` from `client` about a request it stole. */
+  httpFromClient(client: AgentClient, message: HttpClientMessage): void {
+    this.filtered?.fromClient(client, message);
+  }
+
   /** Stops every tap (removes the steal redirects). */
   async close(): Promise<void> {
     for (const tap of this.taps.values()) await (await tap.catch(() => null))?.close();
@@ -113,7 +132,28 @@ export class IncomingService {
     return tap;
   }
 
+  /** Filtered and unfiltered steal replace each other on a port, as in mirrord. */
+  private async subscribeFiltered(client: AgentClient, port: number, filter: HttpFilter, tap: PortTap) {
+    this.filtered ??= new FilteredSteal({
+      allocateConnId: () => this.nextConnId++,
+      detectionTimeoutMs: this.settings.httpDetectionTimeoutMs,
+      log: client.log,
+    });
+    await this.filtered.subscribe(client, port, filter);
+    this.stealOwners.delete(port);
+    try {
+      await tap.start(port, (connection) => this.deliverStolen(port, connection as StolenConnection));
+    } catch (error) {
+      this.filtered.unsubscribe(client, port);
+      throw error;
+    }
+  }
+
   private deliverStolen(port: number, connection: StolenConnection): void {
+    if (this.filtered?.has(port)) {
+      this.filtered.serve(connection);
+      return;
+    }
     const owner = this.stealOwners.get(port);
     if (!owner) {
       connection.passThrough();
@@ -149,7 +189,12 @@ export class IncomingService {
     this.watchedClients.add(client);
     client.onClose(() => {
       for (const relay of [...this.relays.values()]) if (relay.subscriber === client) relay.undeliverable();
-      const ports = new Set([...this.stealOwners.keys(), ...this.mirrorSubscribers.keys()]);
+      this.filtered?.clientGone(client);
+      const ports = new Set([
+        ...this.stealOwners.keys(),
+        ...this.mirrorSubscribers.keys(),
+        ...(this.filtered?.portsOf(client) ?? []),
+      ]);
       for (const port of ports)
         this.unsubscribe(client, port).catch((error) =>
           client.log.warn("cannot release a port of a client that left", { port, error: String(error) }),

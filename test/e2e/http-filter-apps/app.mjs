@@ -1,13 +1,13 @@
 // An HTTP app for the filtered-steal tests, run by node: HTTP/1.1 and HTTP/2 prior knowledge on one
 // port, WebSocket echo on /ws. Every answer names the side ("pod" or "local") and what it received.
-// Usage: node app.mjs <side> [port]   (prints the port it listens on)
+// Usage: node app.mjs <side> [port] [host]   (prints the port it listens on; host 127.0.0.1 by default)
 import { createHash } from "node:crypto";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
 import { WebSocketServer } from "ws";
 
-const [side, wanted = "0"] = process.argv.slice(2);
+const [side, wanted = "0", host = "127.0.0.1"] = process.argv.slice(2);
 
 function answer(request, response) {
   const hash = createHash("sha256");
@@ -51,4 +51,4 @@ const listener = net.createServer((socket) => {
     (first.toString("latin1") === PREFACE ? h2 : h1).emit("connection", socket);
   });
 });
-listener.listen(Number(wanted), "127.0.0.1", () => console.log(listener.address().port));
+listener.listen(Number(wanted), host, () => console.log(listener.address().port));
