@@ -20,8 +20,12 @@ import type { AgentSession, SessionPart } from "./session.ts";
 const AF_INET = 2;
 const SOCK_STREAM = 1;
 
+/** Unflushed bytes towards the agent above which a local connection is not read. */
+const AGENT_BACKLOG_LIMIT = 4 << 20;
+
 interface Forwarded {
   socket: Socket;
+  client: ProtocolClient;
   sentFin: boolean;
   remoteFinished: boolean;
 }
@@ -78,7 +82,17 @@ export class LocalForwarder implements SessionPart {
     const entry = this.forwarded.get(message.connId);
     if (!entry) return;
     if (message.type === "OutgoingData") {
-      entry.socket.write(message.data);
+      // A slow local reader holds the agent link until it catches up: memory stays bounded.
+      if (!entry.socket.write(message.data)) {
+        entry.client.holdInput();
+        let held = true;
+        const release = () => {
+          if (held) entry.client.releaseInput();
+          held = false;
+        };
+        entry.socket.once("drain", release);
+        entry.socket.once("close", release);
+      }
       return;
     }
     entry.remoteFinished = true;
@@ -93,7 +107,7 @@ export class LocalForwarder implements SessionPart {
       const client = await this.session.current();
       const address = await this.resolve(client, mapping);
       const connId = this.nextConnId++;
-      const entry: Forwarded = { socket, sentFin: false, remoteFinished: false };
+      const entry: Forwarded = { socket, client, sentFin: false, remoteFinished: false };
       // Registered before Connect: the agent's first bytes may follow its reply at once.
       this.forwarded.set(connId, entry);
       socket.on("close", () => this.localClosed(client, connId, entry));
@@ -103,7 +117,13 @@ export class LocalForwarder implements SessionPart {
       );
       if (reply.type !== "Connected")
         throw new Error(reply.type === "ErrorReply" ? reply.error.message : `unexpected ${reply.type}`);
-      socket.on("data", (data: Buffer) => client.notify({ type: "OutgoingData", connId, data }));
+      socket.on("data", (data: Buffer) => {
+        client.notify({ type: "OutgoingData", connId, data });
+        if (client.backlog() > AGENT_BACKLOG_LIMIT && !socket.isPaused()) {
+          socket.pause();
+          client.whenDrained(() => socket.resume());
+        }
+      });
       socket.on("end", () => {
         entry.sentFin = true;
         client.notify({ type: "OutgoingClose", connId });

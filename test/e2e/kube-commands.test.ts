@@ -4,8 +4,9 @@
  * re-dial when the port-forward stream drops).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_AGENT_IMAGE } from "../../src/config/agent.ts";
@@ -114,6 +115,7 @@ beforeAll(async () => {
   });
   kube.addPod(api, { name: "api-7d9f-x2k", labels: { app: "api" }, containers: [{ name: "app" }] });
   apiPod = api;
+  await cluster.addService({ name: "echo", port: 7000, app: sampleApps.tcpEcho(7000) });
   client = await cluster.addClient("c1");
   // Reachable from pods only: the laptop gets nowhere near 10.244.0.0/16.
   orders = await cluster.addService({
@@ -362,6 +364,39 @@ describe.skipIf(unavailable !== undefined)("mirrord port-forward", () => {
     await expectNoAgentLeft();
   }, 90_000);
 
+  test("-L carries 16 MiB each way through an echo service byte for byte", async () => {
+    const port = await freePort();
+    const forward = startPortForward(["-f", sessionConfig(), "-t", TARGET, "-L", `${port}:echo:7000`]);
+    try {
+      await forward.waitFor("stdout", "Ready!");
+      const sent = new Uint8Array(16 << 20).map((_, i) => (i * 7919) % 251);
+      const received = await new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let length = 0;
+        const socket = connect({ host: "127.0.0.1", port }, () => socket.end(sent));
+        const timer = setTimeout(
+          () => socket.destroy(new Error(`only ${length} bytes back in 60 s`)),
+          60_000,
+        );
+        socket.on("data", (chunk: Buffer) => {
+          chunks.push(chunk);
+          length += chunk.length;
+        });
+        socket.on("error", reject);
+        socket.on("close", () => {
+          clearTimeout(timer);
+          resolve(Buffer.concat(chunks));
+        });
+      });
+      const digest = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+      expect(received.length).toBe(sent.length);
+      expect(digest(received)).toBe(digest(sent));
+    } finally {
+      expect({ code: await forward.stop(), stderr: forward.output.stderr }).toMatchObject({ code: 0 });
+    }
+    await expectNoAgentLeft();
+  }, 120_000);
+
   test("a dropped port-forward stream is re-dialled to the same agent and forwarding goes on", async () => {
     const port = await freePort();
     const jobsCreated = () =>
@@ -437,6 +472,30 @@ describe.skipIf(unavailable !== undefined)("mirrord port-forward", () => {
       own = (await client.exec(["curl", "-sS", "--max-time", "5", podUrl])).stdout;
     }
     expect(JSON.parse(own)).toMatchObject({ hostname: "api-7d9f-x2k", path: "/orders" });
+  }, 90_000);
+
+  test("-R with mirror: the laptop gets a copy while the pod still answers", async () => {
+    const seen: string[] = [];
+    const local = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (request) => {
+        seen.push(`${request.method} ${new URL(request.url).pathname}`);
+        return new Response("ignored: mirror replies are dropped");
+      },
+    });
+    const forward = startPortForward(["-f", sessionConfig(), "-t", TARGET, "-R", `8080:${local.port}`]);
+    try {
+      await forward.waitFor("stdout", "Ready!");
+      const reply = await client.exec(["curl", "-sS", "--max-time", "10", `http://${apiPod.ip}:8080/copied`]);
+      expect(JSON.parse(reply.stdout)).toMatchObject({ hostname: "api-7d9f-x2k", path: "/copied" });
+      for (let i = 0; i < 100 && seen.length === 0; i++) await Bun.sleep(50);
+      expect(seen).toEqual(["GET /copied"]);
+    } finally {
+      expect({ code: await forward.stop(), stderr: forward.output.stderr }).toMatchObject({ code: 0 });
+      local.stop(true);
+    }
+    await expectNoAgentLeft();
   }, 90_000);
 
   test("bad mappings are usage errors; -R settings it cannot honour stop it before any agent", async () => {

@@ -134,6 +134,9 @@ async function portForward(flags: PortForwardFlags): Promise<void> {
     session.close();
     await link.close();
   }
+  // Stopped by the user and cleaned up: local servers holding -R connections open (keep-alive,
+  // half-closed) must not keep the command running after Ctrl-C.
+  process.exit(0);
 }
 
 /** Logs of the incoming machinery on stderr, at MIRRORD_LOG's level (warnings by default). */
