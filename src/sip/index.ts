@@ -2,6 +2,7 @@
  * macOS SIP handling for `mirrord exec`: returns the command to execve so that the layer is actually
  * loaded (a patched copy of a protected binary or interpreter), or the original command elsewhere.
  */
+import { BinaryNotFoundError, resolveBinary } from "../exec/resolve-binary.ts";
 import { writableCacheDir } from "../layer-asset/cache-dir.ts";
 import { sipEnforced } from "../platform/index.ts";
 import { adHocSign } from "./codesign.ts";
@@ -28,5 +29,13 @@ export function sipCommandForExec(
     sipEnforced: sipEnforced(),
     cacheDir: writableCacheDir({ env }),
     resign: adHocSign,
+    findOnPath: (name) => {
+      try {
+        return resolveBinary(name, env, process.cwd());
+      } catch (error) {
+        if (error instanceof BinaryNotFoundError) return undefined;
+        throw error;
+      }
+    },
   });
 }

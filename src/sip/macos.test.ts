@@ -49,6 +49,21 @@ describe.skipIf(!onMac)("SIP patching on macOS", () => {
     expect(run(command.path, command.argv)).toBe("marker=/mirrord-sip-marker\n");
   });
 
+  test.skipIf(onMac && !sipEnforced())(
+    "a `#!/usr/bin/env sh` script runs through a patched sh, not env",
+    () => {
+      const script = join(scratch, "show-env.sh");
+      writeFileSync(script, '#!/usr/bin/env sh\necho "marker=$DYLD_FALLBACK_FRAMEWORK_PATH"\n', {
+        mode: 0o755,
+      });
+      expect(run(script, [script])).toBe("marker=\n");
+      const command = sipCommandForExec(script, [script], { skip_sip: [] }, env);
+      expect(command.argv).toEqual(["sh", script]);
+      expect(command.patched.map((patch) => patch.original)).toEqual(["/bin/sh"]);
+      expect(run(command.path, command.argv)).toBe("marker=/mirrord-sip-marker\n");
+    },
+  );
+
   test("skip_sip leaves the program alone", () => {
     expect(sipCommandForExec("/usr/bin/env", ["env"], { skip_sip: ["env"] }, env).patched).toEqual([]);
   });

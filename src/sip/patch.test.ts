@@ -21,6 +21,7 @@ function settings(name: string, overrides: Partial<SipSettings> = {}) {
       const arches = parseMachO(readFileSync(path), path)?.slices.map((slice) => slice.arch) ?? [];
       signed.push({ path, arches });
     },
+    findOnPath: () => undefined,
     ...overrides,
   };
   return { settings: result, signed };
@@ -88,6 +89,52 @@ describe("sipCommand", () => {
     expect(command.path).not.toBe(interpreter);
     expect(command.argv).toEqual([interpreter, "-e", script, "a", "b"]);
     expect(command.patched.map((patch) => patch.original)).toEqual([interpreter]);
+  });
+
+  test("a `#!/usr/bin/env NAME` script runs through NAME from PATH, patched when it needs it, never through env", () => {
+    const env = writeProgram("env", hardened());
+    const tool = writeProgram("tool-on-path", hardened());
+    const script = writeProgram("via-env.py", `#!${env} tool\nprint("hi")\n`);
+    const found: string[] = [];
+    const findOnPath = (name: string) => {
+      found.push(name);
+      return tool;
+    };
+    const patched = sipCommand(
+      script,
+      ["./via-env.py", "a"],
+      settings("env-hardened", { findOnPath }).settings,
+    );
+    expect(found).toEqual(["tool"]);
+    expect(patched.argv).toEqual(["tool", script, "a"]);
+    expect(patched.path).toEndWith(tool);
+    expect(patched.patched.map((patch) => patch.original)).toEqual([tool]);
+
+    const plain = writeProgram("plain-on-path", thinMachO({ arch: "arm64" }));
+    const direct = sipCommand(
+      script,
+      ["./via-env.py", "a"],
+      settings("env-plain", { findOnPath: () => plain }).settings,
+    );
+    expect(direct).toEqual({ path: plain, argv: ["tool", script, "a"], patched: [] });
+  });
+
+  test("env with options, or a name PATH does not have, runs through a patched env as written", () => {
+    const env = writeProgram("env", hardened());
+    const withOptions = writeProgram("env-options.sh", `#!${env} -S tool -x\n`);
+    const command = sipCommand(
+      withOptions,
+      ["./env-options.sh"],
+      settings("env-options", { findOnPath: () => join(scratch, "never-used") }).settings,
+    );
+    expect(command.argv).toEqual([env, "-S tool -x", withOptions]);
+    expect(command.patched.map((patch) => patch.original)).toEqual([env]);
+    const missing = writeProgram("env-missing.sh", `#!${env} nowhere\n`);
+    expect(sipCommand(missing, ["./env-missing.sh"], settings("env-missing").settings).argv).toEqual([
+      env,
+      "nowhere",
+      missing,
+    ]);
   });
 
   test("skip_sip wins over detection, sip_binaries forces a patch", () => {

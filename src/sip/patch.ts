@@ -16,8 +16,8 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join } from "node:path";
-import { matchesBinaryList, type ProgramFile, restrictionsOf, shebangOf } from "./detect.ts";
+import { basename, dirname, join } from "node:path";
+import { matchesBinaryList, type ProgramFile, restrictionsOf, type Shebang, shebangOf } from "./detect.ts";
 import { MachOError, parseMachO, relabelArm64eAsArm64 } from "./macho.ts";
 
 export interface SipSettings {
@@ -31,6 +31,8 @@ export interface SipSettings {
   cacheDir: string;
   /** Replaces a file's code signature with an ad-hoc one (codesign on macOS). */
   resign: (path: string) => void;
+  /** The program a `#!/usr/bin/env NAME` script would run, looked up as env would (PATH). */
+  findOnPath: (name: string) => string | undefined;
 }
 
 export interface SipCommand {
@@ -79,17 +81,29 @@ export function sipCommand(
     return { path: copy, argv, patched: [{ original: program.path, copy, reasons }] };
   }
   if (matchesBinaryList(program.path, settings.skipSip)) return { path: binary, argv, patched: [] };
-  const interpreter = read(shebang.interpreter);
+  // `#!/usr/bin/env python3`: env is itself protected, and the python3 it would start loses the variable
+  // again, so the script runs through the program env would have found, patched if that one needs it.
+  const viaEnv = envLookup(shebang, settings);
+  const interpreterArgv = viaEnv
+    ? [viaEnv.name, binary, ...argv.slice(1)]
+    : [shebang.interpreter, ...(shebang.argument ? [shebang.argument] : []), binary, ...argv.slice(1)];
+  const interpreter = read(viaEnv?.path ?? shebang.interpreter);
   const reasons = patchReasons(interpreter, settings);
-  if (reasons.length === 0) return { path: binary, argv, patched: [] };
+  if (reasons.length === 0) {
+    return viaEnv
+      ? { path: viaEnv.path, argv: interpreterArgv, patched: [] }
+      : { path: binary, argv, patched: [] };
+  }
   const copy = patchedCopy(interpreter, settings);
-  const interpreterArgv = [
-    shebang.interpreter,
-    ...(shebang.argument ? [shebang.argument] : []),
-    binary,
-    ...argv.slice(1),
-  ];
   return { path: copy, argv: interpreterArgv, patched: [{ original: interpreter.path, copy, reasons }] };
+}
+
+/** For `#!…/env NAME` (one plain name, no env options or assignments), NAME and where PATH finds it. */
+function envLookup(shebang: Shebang, settings: SipSettings): { name: string; path: string } | undefined {
+  const name = shebang.argument;
+  if (basename(shebang.interpreter) !== "env" || !name || /^-|[\s=/]/.test(name)) return undefined;
+  const path = settings.findOnPath(name);
+  return path ? { name, path } : undefined;
 }
 
 /**
