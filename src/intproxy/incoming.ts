@@ -7,13 +7,15 @@
  * `IncomingUnreachable` and gives the connection to the pod's own app.
  */
 import { connect, type Socket } from "node:net";
-import type { Frame, HttpFilter, Message, MessageOf } from "../protocol/index.ts";
+import { ErrorKind, type Frame, type HttpFilter, type Message, type MessageOf } from "../protocol/index.ts";
 import type { HostPort } from "../transport/address.ts";
 import type { ProtocolClient } from "../transport/client.ts";
 import type { Logger } from "../transport/log.ts";
 import { connectTargetOf } from "./incoming-addresses.ts";
 import { IncomingPeers, type StolenPeer } from "./incoming-peers.ts";
 
+const EINVAL = 22;
+const EIO = 5;
 /** Unflushed bytes to the agent above which reading the program's replies pauses. */
 const AGENT_BACKLOG_LIMIT = 4 << 20;
 
@@ -55,7 +57,11 @@ export class IncomingProxy {
     if (!target)
       return {
         type: "ErrorReply",
-        error: { errno: 22, kind: 6, message: "Subscribe: listenAddress must be an IP address" },
+        error: {
+          errno: EINVAL,
+          kind: ErrorKind.badRequest,
+          message: "Subscribe: listenAddress must be an IP address",
+        },
       };
     let state = this.ports.get(request.port);
     if (!state) {
@@ -66,7 +72,10 @@ export class IncomingProxy {
     const listener = { layerId, target };
     state.listeners.push(listener);
     const answer = await state.subscribed.catch(
-      (error): Message => ({ type: "ErrorReply", error: { errno: 5, kind: 8, message: String(error) } }),
+      (error): Message => ({
+        type: "ErrorReply",
+        error: { errno: EIO, kind: ErrorKind.agentLost, message: String(error) },
+      }),
     );
     if (answer.type !== "Subscribed") this.removeListener(request.port, (l) => l === listener);
     else
@@ -127,13 +136,10 @@ export class IncomingProxy {
   private removeListener(port: number, matches: (listener: Listener) => boolean, onlyNewest = false): void {
     const state = this.ports.get(port);
     if (!state) return;
-    const index = onlyNewest ? state.listeners.findLastIndex(matches) : -1;
-    state.listeners =
-      index >= 0
-        ? state.listeners.filter((_, i) => i !== index)
-        : onlyNewest
-          ? state.listeners
-          : state.listeners.filter((l) => !matches(l));
+    if (onlyNewest) {
+      const index = state.listeners.findLastIndex(matches);
+      if (index >= 0) state.listeners.splice(index, 1);
+    } else state.listeners = state.listeners.filter((listener) => !matches(listener));
     if (state.listeners.length > 0) return;
     this.ports.delete(port);
     this.agent.request({ type: "Unsubscribe", port }).catch(() => {});
