@@ -21,12 +21,14 @@ type PortForwardFlags = ExecFlags & {
 };
 
 export function register(cli: CAC): void {
-  cli
+  const command = cli
     .command(
       "port-forward",
       "Forward local ports to addresses reachable from the target, or target ports back to local ones",
     )
-    .usage("port-forward [OPTIONS] -L [local_port:]remote_host:remote_port ...")
+    .usage(
+      "port-forward [OPTIONS] (-L [local_port:]remote_host:remote_port | -R [remote_port:]local_port)...",
+    )
     .option("-t, --target <target>", "Target path, e.g. pod/x or deployment/x/container/c")
     .option("-n, --target-namespace <namespace>", "Namespace of the target")
     .option("-a, --agent-namespace <namespace>", "Namespace to create the agent in")
@@ -50,7 +52,10 @@ export function register(cli: CAC): void {
       "[remote_port:]local_port — traffic to the target's port comes to a local port (repeatable)",
     )
     .example("mirrord port-forward -t deployment/api -L 5432:db.prod.svc:5432 -L 8080:10.0.3.7:80")
+    .example("mirrord port-forward -t pod/api-7d9f -R 80:3000")
     .action((flags: PortForwardFlags) => portForward(flags));
+  // As for exec: an absent --no-telemetry stays undefined instead of cac's "(default: true)".
+  for (const option of command.options) if (option.negated) option.config.default = undefined;
 }
 
 const list = (value: string | string[] | undefined) => [value ?? []].flat().map(String);
