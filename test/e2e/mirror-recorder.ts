@@ -1,0 +1,117 @@
+/**
+ * A local program for the mirror tests and bench row P6, run under `mirrord exec`: it records every
+ * connection it accepts (what it read, and from whom accept() and getpeername() say it came).
+ */
+import { mirrordBinary } from "../support/binary.ts";
+
+/**
+ * The local program (one asyncio loop, so bursts of connections are accepted at once): listens on each
+ * port given, reads every connection to its end, answers (into the void: replies of a mirrored
+ * connection go nowhere), and prints one JSON line per connection: digests
+ * of all it read and of what followed the first blank line (an HTTP body), and the text before it.
+ */
+const RECORDER = `
+import asyncio, hashlib, json, sys
+async def serve(reader, writer, port):
+    peer = writer.get_extra_info("peername")  # what accept() returned
+    peername = writer.get_extra_info("socket").getpeername()
+    data = bytearray()
+    try:
+        while chunk := await reader.read(65536):
+            data += chunk
+        writer.write(b"HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\n\\r\\nlocal")
+        await writer.drain()
+    except OSError:
+        pass
+    writer.close()
+    split = data.find(b"\\r\\n\\r\\n")
+    print(json.dumps({"port": port, "peer": list(peer[:2]), "peername": list(peername[:2]), "bytes": len(data),
+                      "sha256": hashlib.sha256(data).hexdigest(), "head": bytes(data[:max(split, 0)][:4096]).decode("latin1"),
+                      "bodySha256": hashlib.sha256(data[split + 4:] if split >= 0 else b"").hexdigest()}), flush=True)
+async def main():
+    for port in map(int, sys.argv[1:]):
+        await asyncio.start_server(lambda r, w, port=port: serve(r, w, port), "0.0.0.0", port, backlog=4096, reuse_address=True)
+    print("listening", flush=True)
+    await asyncio.Event().wait()
+asyncio.run(main())
+`;
+
+export interface Received {
+  port: number;
+  peer: [string, number];
+  peername: [string, number];
+  bytes: number;
+  sha256: string;
+  head: string;
+  bodySha256: string;
+}
+
+export interface Recorder {
+  received(): Received[];
+  /** Waits until a copy came from each of these client ports. */
+  from(clientPorts: readonly number[], timeoutMs: number): Promise<Map<number, Received>>;
+  stop(): Promise<void>;
+}
+
+/** Runs the recorder under `mirrord exec -f <configPath>` against the agent at `agentAddress`, until it listens. */
+export async function startRecorder(
+  agentAddress: string,
+  configPath: string,
+  ports: readonly number[],
+): Promise<Recorder> {
+  const child = Bun.spawn(
+    [mirrordBinary(), "exec", "-f", configPath, "--", "python3", "-c", RECORDER, ...ports.map(String)],
+    {
+      env: {
+        ...(process.env as Record<string, string>),
+        MIRRORD_CONNECT_TCP: agentAddress,
+        MIRRORD_PROGRESS_MODE: "off",
+      },
+      stdout: "pipe",
+      stderr: "pipe",
+    },
+  );
+  let stdout = "";
+  let stderr = "";
+  void (async () => {
+    for await (const chunk of child.stdout) stdout += new TextDecoder().decode(chunk);
+  })();
+  void (async () => {
+    for await (const chunk of child.stderr) stderr += new TextDecoder().decode(chunk);
+  })();
+  const started = Date.now();
+  while (!stdout.includes("listening")) {
+    if (child.exitCode !== null || Date.now() - started > 30_000) {
+      child.kill("SIGKILL");
+      throw new Error(`the local program did not start listening: ${stdout}${stderr}`);
+    }
+    await Bun.sleep(50);
+  }
+  const received = () =>
+    stdout
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Received);
+  return {
+    received,
+    async from(clientPorts, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const byPort = new Map(received().map((record) => [record.peer[1], record]));
+        const missing = clientPorts.filter((port) => !byPort.has(port));
+        if (missing.length === 0) return byPort;
+        if (Date.now() > deadline)
+          throw new Error(
+            `no copy from ${missing.length} client ports (e.g. ${missing.slice(0, 5)}); stderr: ${stderr}`,
+          );
+        await Bun.sleep(50);
+      }
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await child.exited;
+      clearTimeout(timer);
+    },
+  };
+}
