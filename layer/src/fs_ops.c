@@ -1,6 +1,8 @@
 #include "fs_ops.h"
 
 #include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,12 +29,23 @@ static int placeholder(int flags) {
   return (int)syscall(SYS_openat, AT_FDCWD, "/dev/null", kept);
 }
 
-int fs_open_remote(bool has_dir, uint64_t dir, const char *path, int flags, mode_t mode) {
+bool fs_join_pod_path(const char *base, const char *relative, char *out, size_t cap) {
+  if (relative[0] == '/' || !base) return (size_t)snprintf(out, cap, "%s", relative) < cap;
+  size_t base_len = strlen(base);
+  while (base_len > 1 && base[base_len - 1] == '/') base_len--;
+  const char *separator = base_len == 1 && base[0] == '/' ? "" : "/";
+  return (size_t)snprintf(out, cap, "%.*s%s%s", (int)base_len, base, separator, relative) < cap;
+}
+
+int fs_open_remote(const struct remote_file *dir, const char *path, int flags, mode_t mode) {
+  char pod_path[PATH_MAX];
+  if (!fs_join_pod_path(dir ? dir->path : NULL, path, pod_path, sizeof(pod_path))) return -ENAMETOOLONG;
   uint64_t handle;
-  int rc = remote_open(has_dir, dir, path, flags, mode, &handle);
+  int rc = remote_open(dir != NULL, dir ? dir->handle : 0, path, flags, mode, &handle);
   if (rc < 0) return rc;
   int fd = placeholder(flags);
-  struct remote_file *file = fd >= 0 ? remote_file_new(handle, flags & ~(O_CREAT | O_EXCL | O_TRUNC)) : NULL;
+  struct remote_file *file =
+      fd >= 0 ? remote_file_new(handle, flags & ~(O_CREAT | O_EXCL | O_TRUNC), pod_path) : NULL;
   if (!file || !fdtable_put(fd, file)) {
     int error = fd < 0 ? errno : EMFILE;
     if (file) remote_file_unref(file);
@@ -41,4 +54,14 @@ int fs_open_remote(bool has_dir, uint64_t dir, const char *path, int flags, mode
     return -error;
   }
   return fd;
+}
+
+int fs_with_remote_handle(const struct remote_file *dir, const char *path, int flags,
+                          int (*op)(uint64_t handle, void *ctx), void *ctx) {
+  uint64_t handle;
+  int rc = remote_open(dir != NULL, dir ? dir->handle : 0, path, flags, 0, &handle);
+  if (rc < 0) return rc;
+  rc = op(handle, ctx);
+  remote_close(handle);
+  return rc;
 }

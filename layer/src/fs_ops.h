@@ -44,7 +44,17 @@ void fs_route_path(struct fs_path *out, const char *path, bool writing);
 /* open(2) flags that make an open count as writing (layer.md §2). */
 bool fs_flags_write(int flags);
 
-/* Opens remotely and returns a local placeholder fd honouring the program's flags, or -errno. */
-int fs_open_remote(bool has_dir, uint64_t dir, const char *path, int flags, mode_t mode);
+/*
+ * Opens remotely (relative to the remote directory `dir` when given) and returns a local placeholder
+ * fd honouring the program's flags, or -errno.
+ */
+int fs_open_remote(const struct remote_file *dir, const char *path, int flags, mode_t mode);
+
+/* Runs `op` on a short-lived remote handle of (dir, path) opened with `flags` (O_PATH for metadata). */
+int fs_with_remote_handle(const struct remote_file *dir, const char *path, int flags,
+                          int (*op)(uint64_t handle, void *ctx), void *ctx);
+
+/* `relative` taken against the pod directory `base` into `out`; false when it does not fit. */
+bool fs_join_pod_path(const char *base, const char *relative, char *out, size_t cap);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fs_cwd.h"
 #include "sys.h"
 
 enum fs_mode { FS_MODE_LOCAL = 0, FS_MODE_LOCAL_WITH_OVERRIDES = 1, FS_MODE_READ = 2, FS_MODE_WRITE = 3 };
@@ -29,11 +30,10 @@ static const char *const READ_REMOTE_BY_DEFAULT[] = {
 };
 static const char *const NOT_FOUND_UNDER_HOME[] = {"\\.config/gcloud", "\\.kube", "\\.azure"};
 
-#define MAX_USER_PATTERNS 64
-
+/* Sized to the user's list once at start (any length; nothing is dropped). */
 struct pattern_list {
-  pcre2_code *codes[MAX_USER_PATTERNS];
-  int count;
+  pcre2_code **codes;
+  uint32_t count;
 };
 
 struct mapping {
@@ -46,8 +46,8 @@ static struct {
   enum fs_mode mode;
   size_t read_buffer;
   struct pattern_list read_write, read_only, local, not_found;
-  struct mapping mappings[MAX_USER_PATTERNS];
-  int mapping_count;
+  struct mapping *mappings;
+  uint32_t mapping_count;
   /* Each built-in list is one alternation: one match per list keeps local opens cheap. */
   /* The local list split in two: anchored entries fail or match at once, so most paths skip the rest. */
   pcre2_code *default_local_anchored, *default_local_floating, *default_remote, *default_not_found;
@@ -83,7 +83,9 @@ static pcre2_code *compile(const char *pattern, size_t len, const char *what) {
 }
 
 static void compile_list(struct pattern_list *list, const mp_bytes *items, uint32_t count, const char *what) {
-  for (uint32_t i = 0; i < count && list->count < MAX_USER_PATTERNS; i++) {
+  list->codes = count ? calloc(count, sizeof(*list->codes)) : NULL;
+  if (!list->codes) return;
+  for (uint32_t i = 0; i < count; i++) {
     pcre2_code *code = compile((const char *)items[i].ptr, items[i].len, what);
     if (code) list->codes[list->count++] = code;
   }
@@ -211,7 +213,8 @@ void fs_policy_init(const mp_msg_layer_config *config) {
   compile_list(&policy.read_only, config->fs_read_only.items, config->fs_read_only.count, "fs.read_only");
   compile_list(&policy.local, config->fs_local.items, config->fs_local.count, "fs.local");
   compile_list(&policy.not_found, config->fs_not_found.items, config->fs_not_found.count, "fs.not_found");
-  for (uint32_t i = 0; i < config->fs_mapping.count && policy.mapping_count < MAX_USER_PATTERNS; i++) {
+  policy.mappings = config->fs_mapping.count ? calloc(config->fs_mapping.count, sizeof(*policy.mappings)) : NULL;
+  for (uint32_t i = 0; policy.mappings && i < config->fs_mapping.count; i++) {
     const mp_fs_mapping *entry = &config->fs_mapping.items[i];
     pcre2_code *code = compile((const char *)entry->pattern.ptr, entry->pattern.len, "fs.mapping");
     if (!code) continue;
@@ -258,20 +261,22 @@ static bool valid_utf8(const unsigned char *s, size_t len) {
 }
 
 static bool any_matches(const struct pattern_list *list, const char *path, size_t len) {
-  for (int i = 0; i < list->count; i++)
+  for (uint32_t i = 0; i < list->count; i++)
     if (matches(list->codes[i], path, len)) return true;
   return false;
 }
 
-/* Joins a relative path onto the real cwd; false when it does not fit. */
-static bool absolute_path(const char *path, char *out, size_t cap) {
+/* Joins a relative path onto the cwd (the remote one when set, else the real one); false when it does not fit. */
+static bool absolute_path(const char *path, char *out, size_t cap, bool *remote_cwd) {
   size_t len = strlen(path);
+  *remote_cwd = false;
   if (path[0] == '/') {
     if (len >= cap) return false;
     memcpy(out, path, len + 1);
     return true;
   }
-  if (syscall(SYS_getcwd, out, cap) <= 0) return false;
+  *remote_cwd = fs_cwd_remote(out, cap);
+  if (!*remote_cwd && syscall(SYS_getcwd, out, cap) <= 0) return false;
   size_t base = strlen(out);
   if (base + 1 + len >= cap) return false;
   if (out[base - 1] != '/') out[base++] = '/';
@@ -281,7 +286,7 @@ static bool absolute_path(const char *path, char *out, size_t cap) {
 
 /* Applies the first mapping whose pattern matches (first occurrence only, like Regex::replace). */
 static bool apply_mapping(char *path, size_t cap) {
-  for (int i = 0; i < policy.mapping_count; i++) {
+  for (uint32_t i = 0; i < policy.mapping_count; i++) {
     const struct mapping *m = &policy.mappings[i];
     size_t len = strlen(path);
     if (!matches(m->code, path, len)) continue;
@@ -299,10 +304,13 @@ static bool apply_mapping(char *path, size_t cap) {
 enum fs_route fs_policy_route(const char *path, bool writing, char *resolved, size_t resolved_len,
                               bool *remapped) {
   *remapped = false;
-  if (policy.mode == FS_MODE_LOCAL || !path || !absolute_path(path, resolved, resolved_len))
+  bool remote_cwd;
+  if (policy.mode == FS_MODE_LOCAL || !path || !absolute_path(path, resolved, resolved_len, &remote_cwd))
     return FS_ROUTE_LOCAL;
+  /* Against a remote cwd, even a local route must use the absolute path: the real cwd is elsewhere. */
+  *remapped = remote_cwd;
   if (!valid_utf8((const unsigned char *)resolved, strlen(resolved))) return FS_ROUTE_LOCAL;
-  *remapped = apply_mapping(resolved, resolved_len);
+  *remapped = apply_mapping(resolved, resolved_len) || remote_cwd;
   size_t len = strlen(resolved);
   if (any_matches(&policy.not_found, resolved, len)) return FS_ROUTE_NOT_FOUND;
   if (any_matches(&policy.read_write, resolved, len)) return FS_ROUTE_REMOTE;

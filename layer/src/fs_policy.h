@@ -19,7 +19,8 @@ void fs_policy_init(const mp_msg_layer_config *config);
 bool fs_policy_active(void);
 
 /*
- * Routes `path` (relative paths are taken against the real cwd). `resolved` receives the absolute,
+ * Routes `path` (relative paths are taken against the remote cwd when fs_cwd has one, else the real
+ * cwd). `resolved` receives the absolute,
  * remapped path the remote side must use; `*remapped` says whether mapping changed it (a local
  * route then opens `resolved` instead of the caller's path). A path too long for `resolved` is local.
  */

@@ -15,8 +15,10 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <utime.h>
 
 /* Symbols glibc exports without declaring them in its headers (fortified and pre-2.33 stat entry points). */
 int __open_2(const char *path, int flags);
@@ -36,6 +38,7 @@ ssize_t __pread_chk(int fd, void *buf, size_t len, off_t offset, size_t buflen);
 ssize_t __pread64_chk(int fd, void *buf, size_t len, off64_t offset, size_t buflen);
 ssize_t __readlink_chk(const char *path, char *buf, size_t len, size_t buflen);
 char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen);
+char *__getcwd_chk(char *buf, size_t size, size_t buflen);
 
 #define REAL_FS_FUNCTIONS(X)                                                                                  \
   X(open) X(open64) X(openat) X(openat64) X(creat) X(creat64) X(__open_2) X(__open64_2) X(__openat_2)        \
@@ -48,7 +51,10 @@ char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen);
   X(statvfs64) X(fstatvfs) X(fstatvfs64) X(readlink) X(__readlink_chk) X(readlinkat) X(realpath)            \
   X(__realpath_chk) X(opendir) X(fdopendir) X(readdir) X(readdir64) X(readdir_r) X(readdir64_r)             \
   X(closedir) X(dirfd) X(rewinddir) X(telldir) X(seekdir) X(scandir) X(scandir64) X(mkdir) X(mkdirat)       \
-  X(rmdir) X(unlink) X(unlinkat) X(rename) X(renameat) X(fopen) X(fopen64) X(fdopen) X(syscall)
+  X(rmdir) X(unlink) X(unlinkat) X(rename) X(renameat) X(fopen) X(fopen64) X(fdopen) X(freopen)           \
+  X(freopen64) X(syscall) X(getdents64) X(truncate) X(truncate64) X(chmod) X(fchmod) X(fchmodat) X(chown)   \
+  X(lchown) X(fchown) X(fchownat) X(utimensat) X(futimens) X(utimes) X(utime) X(chdir) X(fchdir) X(getcwd)  \
+  X(__getcwd_chk)
 
 struct real_fs_functions {
 #define REAL_FS_FIELD(name) __typeof__(name) *name;

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -15,14 +17,14 @@
 static struct remote_file files[MAX_REMOTE_FILES];
 static pthread_mutex_t files_lock = PTHREAD_MUTEX_INITIALIZER;
 
-struct remote_file *remote_file_new(uint64_t handle, int flags) {
+struct remote_file *remote_file_new(uint64_t handle, int flags, const char *path) {
   pthread_mutex_lock(&files_lock);
   struct remote_file *found = NULL;
   for (int i = 0; i < MAX_REMOTE_FILES && !found; i++)
     if (!files[i].in_use) found = &files[i];
   if (found) {
-    *found = (struct remote_file){.handle = handle, .flags = flags, .refs = 1, .owner = sys_getpid(),
-                                  .in_use = true};
+    *found = (struct remote_file){.handle = handle, .flags = flags, .path = strdup(path), .refs = 1,
+                                  .owner = sys_getpid(), .in_use = true};
     pthread_mutex_init(&found->lock, NULL);
   }
   pthread_mutex_unlock(&files_lock);
@@ -43,6 +45,8 @@ void remote_file_unref(struct remote_file *file) {
   if (!last) return;
   if (file->owner == sys_getpid()) remote_close(file->handle);
   if (file->ahead) munmap(file->ahead, file->ahead_cap);
+  remote_listing_free(&file->listing);
+  free(file->path);
   pthread_mutex_lock(&files_lock);
   file->in_use = false;
   pthread_mutex_unlock(&files_lock);
@@ -178,4 +182,40 @@ int remote_file_truncate(struct remote_file *file, uint64_t length) {
   int rc = remote_truncate(file->handle, length);
   pthread_mutex_unlock(&file->lock);
   return rc;
+}
+
+/* The kernel's record: fixed header, the name and its NUL, padded to 8 bytes. */
+struct linux_dirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+ssize_t remote_file_getdents(struct remote_file *file, void *buf, size_t len) {
+  pthread_mutex_lock(&file->lock);
+  ssize_t rc = 0;
+  if (file->offset == 0) rc = remote_listing_load(&file->listing, file->handle);
+  size_t used = 0;
+  while (rc == 0 && file->offset < file->listing.count) {
+    const struct dirent64 *entry = &file->listing.entries[file->offset];
+    size_t name_len = strlen(entry->d_name);
+    size_t reclen = (offsetof(struct linux_dirent64, d_name) + name_len + 1 + 7) & ~(size_t)7;
+    if (used + reclen > len) {
+      if (used == 0) rc = -EINVAL; /* the next entry does not fit at all, as the kernel says */
+      break;
+    }
+    struct linux_dirent64 *out = (struct linux_dirent64 *)((char *)buf + used);
+    memset(out, 0, reclen);
+    out->d_ino = entry->d_ino;
+    out->d_off = (int64_t)file->offset + 1;
+    out->d_reclen = (unsigned short)reclen;
+    out->d_type = entry->d_type;
+    memcpy(out->d_name, entry->d_name, name_len);
+    used += reclen;
+    file->offset++;
+  }
+  pthread_mutex_unlock(&file->lock);
+  return rc < 0 ? rc : (ssize_t)used;
 }

@@ -12,9 +12,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "remote_listing.h"
+
 struct remote_file {
   uint64_t handle;
   int flags;
+  /* The pod path it was opened as (fchdir and getdents64 need it); NULL when out of memory. */
+  char *path;
   int refs;
   /* Only the process that opened it closes the agent's handle; a forked child's copies never do. */
   pid_t owner;
@@ -23,11 +27,14 @@ struct remote_file {
   char *ahead;
   size_t ahead_cap, ahead_len;
   uint64_t ahead_offset;
+  /* getdents64 on a directory: the entries, loaded when it starts at offset 0 (the offset counts
+   * entries, so lseek(fd, 0, SEEK_SET) starts over with a fresh listing). */
+  struct remote_listing listing;
   bool in_use;
 };
 
 /* A new file with one reference, or NULL (errno EMFILE) when the layer's table is full. */
-struct remote_file *remote_file_new(uint64_t handle, int flags);
+struct remote_file *remote_file_new(uint64_t handle, int flags, const char *path);
 void remote_file_ref(struct remote_file *file);
 /* Drops one reference; the last one closes the remote handle. */
 void remote_file_unref(struct remote_file *file);
@@ -39,5 +46,7 @@ ssize_t remote_file_write(struct remote_file *file, const void *buf, size_t len)
 ssize_t remote_file_pwrite(struct remote_file *file, const void *buf, size_t len, uint64_t offset);
 int64_t remote_file_seek(struct remote_file *file, int64_t offset, int whence);
 int remote_file_truncate(struct remote_file *file, uint64_t length);
+/* Like getdents64(2): fills `buf` with linux_dirent64 records from the file's offset; bytes, 0 at the end. */
+ssize_t remote_file_getdents(struct remote_file *file, void *buf, size_t len);
 
 #endif

@@ -99,6 +99,29 @@ int remote_sync(uint64_t handle, bool data_only) {
   return proxy_call(&request, expect_ok, NULL);
 }
 
+int remote_chmod(uint64_t handle, mode_t mode) {
+  mp_message request = {.tag = MP_MSG_FILE_CHMOD};
+  request.u.file_chmod = (mp_msg_file_chmod){handle, mode};
+  return proxy_call(&request, expect_ok, NULL);
+}
+
+int remote_chown(uint64_t handle, uid_t uid, gid_t gid) {
+  mp_message request = {.tag = MP_MSG_FILE_CHOWN};
+  request.u.file_chown = (mp_msg_file_chown){handle, uid, gid};
+  return proxy_call(&request, expect_ok, NULL);
+}
+
+static mp_timespec wire_time(const struct timespec *time) {
+  return time ? (mp_timespec){time->tv_sec, (uint32_t)time->tv_nsec} : (mp_timespec){0};
+}
+
+int remote_set_times(uint64_t handle, const struct timespec *atime, const struct timespec *mtime) {
+  mp_message request = {.tag = MP_MSG_FILE_SET_TIMES};
+  request.u.file_set_times =
+      (mp_msg_file_set_times){handle, atime != NULL, wire_time(atime), mtime != NULL, wire_time(mtime)};
+  return proxy_call(&request, expect_ok, NULL);
+}
+
 void remote_metadata_to_stat(const mp_metadata *meta, struct stat *out) {
   memset(out, 0, sizeof(*out));
   out->st_dev = meta->dev;

@@ -28,6 +28,11 @@ ssize_t remote_append(uint64_t handle, const void *buf, size_t len, uint64_t *en
 int64_t remote_seek_end(uint64_t handle, int64_t offset);
 int remote_truncate(uint64_t handle, uint64_t length);
 int remote_sync(uint64_t handle, bool data_only);
+int remote_chmod(uint64_t handle, mode_t mode);
+/* (uid_t)-1 / (gid_t)-1 leave that id unchanged, as for chown(2). */
+int remote_chown(uint64_t handle, uid_t uid, gid_t gid);
+/* NULL leaves that time unchanged (UTIME_OMIT). */
+int remote_set_times(uint64_t handle, const struct timespec *atime, const struct timespec *mtime);
 
 /* stat by handle (has_handle), by path, or by path relative to a remote directory handle. */
 int remote_stat(bool has_handle, uint64_t handle, const char *path, bool follow, struct stat *out);

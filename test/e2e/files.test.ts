@@ -326,6 +326,166 @@ describe.skipIf(unavailable !== undefined)("remote files", () => {
     expect(existsSync(`${podRoot}${DIR}/elsewhere`)).toBe(false);
   });
 
+  test("more than 64 patterns in a list all apply (the last of 70 not_found patterns hides the pod file)", async () => {
+    const unrelated = Array.from({ length: 69 }, (_, i) => `^/no-such-place-${i}/`);
+    const config = fsConfig({ mode: "read", not_found: [...unrelated, "/data/secret$"] });
+    const lines = await probeLines(
+      "c",
+      ["-f", config],
+      [`fread:${DIR}/data/secret`, `fread:${DIR}/config.yaml`],
+    );
+    expect(lines).toEqual([
+      `fread ${DIR}/data/secret => err ENOENT`,
+      `fread ${DIR}/config.yaml => ok mode: cluster`,
+    ]);
+  });
+
+  test("freopen onto a pod file reads the pod's bytes; reopening one for writing fails instead of writing the laptop's", async () => {
+    const written = `${DIR}/freopened-for-writing`;
+    const read = await probeLines("c", ["--fs-mode", "read"], [`freopen:${DIR}/config.yaml`]);
+    expect(read).toEqual([`freopen ${DIR}/config.yaml => ok mode: cluster`]);
+    const write = await probeLines("c", ["--fs-mode", "write"], [`freopen-w:${written}:text`]);
+    expect(write).toEqual([`freopen-w ${written} => err EOPNOTSUPP`]);
+    expect(existsSync(written)).toBe(false);
+    expect(existsSync(`${podRoot}${written}`)).toBe(false);
+  });
+
+  test("getdents64 on a pod directory fd lists the pod's entries, in small buffers, again after a rewind", async () => {
+    const lines = await probeLines(
+      "c",
+      ["--fs-mode", "read"],
+      [`getdents:${DIR}/data`, `getdents:${DIR}/ro`],
+    );
+    expect(lines).toEqual([
+      `getdents ${DIR}/data => ok secret sub again=same`,
+      `getdents ${DIR}/ro => ok settings again=same`,
+    ]);
+  });
+
+  test("chdir/fchdir into pod directories: relative paths and getcwd follow the pod cwd; a local chdir returns to the laptop", async () => {
+    writeFileSync(join(bin, "local.txt"), "laptop file");
+    const lines = await probeLines(
+      "c",
+      ["--fs-mode", "read"],
+      [
+        `chdir:${DIR}/data`,
+        "getcwd:-",
+        "fread:secret",
+        "chdir:sub",
+        "getcwd:-",
+        "fread:a.txt",
+        "stat:../secret",
+        `chdir:${DIR}/config.yaml`,
+        `chdir:${DIR}/nowhere`,
+        "getcwd:-",
+        `chdir:${bin}`,
+        "getcwd:-",
+        "fread:local.txt",
+        `fchdir:${DIR}/data/sub`,
+        "getcwd:-",
+        "fread:a.txt",
+      ],
+    );
+    expect(lines).toEqual([
+      `chdir ${DIR}/data => ok`,
+      `getcwd - => ok ${DIR}/data erange=1`,
+      "fread secret => ok s3cr3t-from-pod",
+      "chdir sub => ok",
+      `getcwd - => ok ${DIR}/data/sub erange=1`,
+      "fread a.txt => ok A",
+      "stat ../secret => ok file 15",
+      `chdir ${DIR}/config.yaml => err ENOTDIR`,
+      `chdir ${DIR}/nowhere => err ENOENT`,
+      `getcwd - => ok ${DIR}/data/sub erange=1`,
+      `chdir ${bin} => ok`,
+      `getcwd - => ok ${bin} erange=1`,
+      "fread local.txt => ok laptop file",
+      `fchdir ${DIR}/data/sub => ok`,
+      `getcwd - => ok ${DIR}/data/sub erange=1`,
+      "fread a.txt => ok A",
+    ]);
+  });
+
+  test.each(["python", "node"] as const)(
+    "%s: chdir into a pod-only directory, then cwd and relative reads are the pod's",
+    async (language) => {
+      const lines = await probeLines(
+        language,
+        ["--fs-mode", "read"],
+        [`chdir:${DIR}/data/sub`, "getcwd:-", "fread:a.txt"],
+      );
+      expect(lines).toEqual([
+        `chdir ${DIR}/data/sub => ok`,
+        `getcwd - => ok ${DIR}/data/sub`,
+        "fread a.txt => ok A",
+      ]);
+    },
+  );
+
+  test("truncate, chmod, chown and utimensat by path and by fd change the pod's file in write mode", async () => {
+    const byPath = `${DIR}/meta-by-path`;
+    const byFd = `${DIR}/meta-by-fd`;
+    const lines = await probeLines(
+      "c",
+      ["--fs-mode", "write"],
+      [
+        `write:${byPath}:0123456789`,
+        `truncate:${byPath}:3`,
+        `chmod:${byPath}:640`,
+        `chown:${byPath}:1234.5678`,
+        `utimens:${byPath}:1000000000`,
+        `meta:${byPath}`,
+        `write:${byFd}:abc`,
+        `fchmod:${byFd}:604`,
+        `fchown:${byFd}:4321.8765`,
+        `futimens:${byFd}:1100000000`,
+        `meta:${byFd}`,
+        `truncate:${DIR}/missing:1`,
+      ],
+    );
+    expect(lines).toEqual([
+      `write ${byPath} => ok`,
+      `truncate ${byPath} => ok`,
+      `chmod ${byPath} => ok`,
+      `chown ${byPath} => ok`,
+      `utimens ${byPath} => ok`,
+      `meta ${byPath} => ok mode=640 owner=1234.5678 mtime=1000000000 size=3`,
+      `write ${byFd} => ok`,
+      `fchmod ${byFd} => ok`,
+      `fchown ${byFd} => ok`,
+      `futimens ${byFd} => ok`,
+      `meta ${byFd} => ok mode=604 owner=4321.8765 mtime=1100000000 size=3`,
+      `truncate ${DIR}/missing => err ENOENT`,
+    ]);
+    const pod = statSync(`${podRoot}${byPath}`);
+    expect([pod.mode & 0o7777, pod.uid, pod.gid, pod.mtimeMs, pod.size]).toEqual([
+      0o640, 1234, 5678, 1e12, 3,
+    ]);
+    expect(podFile(byPath)).toBe("012");
+    const podByFd = statSync(`${podRoot}${byFd}`);
+    expect([podByFd.mode & 0o7777, podByFd.uid, podByFd.gid, podByFd.mtimeMs]).toEqual([
+      0o604, 4321, 8765, 1.1e12,
+    ]);
+    expect(existsSync(byPath) || existsSync(byFd)).toBe(false);
+  });
+
+  test("read mode changes no pod metadata: chmod and truncate of a pod path act on the laptop", async () => {
+    const before = statSync(`${podRoot}${DIR}/config.yaml`);
+    const lines = await probeLines(
+      "c",
+      ["--fs-mode", "read"],
+      [`chmod:${DIR}/only-in-pod.txt:600`, `truncate:${DIR}/config.yaml:2`],
+    );
+    expect(lines).toEqual([
+      `chmod ${DIR}/only-in-pod.txt => err ENOENT`,
+      `truncate ${DIR}/config.yaml => ok`,
+    ]);
+    expect(readFileSync(`${DIR}/config.yaml`, "utf8")).toBe("mo");
+    writeFileSync(join(DIR, "config.yaml"), "mode: laptop");
+    expect(podFile(`${DIR}/config.yaml`)).toBe("mode: cluster");
+    expect(statSync(`${podRoot}${DIR}/config.yaml`).mode).toBe(before.mode);
+  });
+
   test("integrity: 1,000 random writes, seeks, truncates and reads leave the same bytes as on a local file", async () => {
     const remote = `${DIR}/integrity.bin`;
     const local = join(bin, "integrity.bin");

@@ -10,17 +10,14 @@
 #include "../layer.h"
 #include "../real_fs.h"
 #include "../remote_fs.h"
-
-_Static_assert(sizeof(struct dirent) == sizeof(struct dirent64), "dirent64 is dirent on 64-bit Linux");
+#include "../remote_listing.h"
 
 #define MAX_REMOTE_DIRS 256
-#define BATCH 512
 
 struct remote_dir {
   bool in_use;
   int fd; /* the placeholder fd of the directory (dirfd returns it; closedir closes it) */
-  struct dirent64 *entries;
-  size_t count, cap;
+  struct remote_listing listing;
   size_t position;
 };
 
@@ -33,46 +30,16 @@ static struct remote_dir *remote_dir_of(DIR *dir) {
   return d;
 }
 
-static void add_entry(const mp_dir_entry *entry, void *ctx) {
-  struct remote_dir *d = ctx;
-  if (d->count == d->cap) {
-    size_t cap = d->cap ? d->cap * 2 : 64;
-    void *grown = mmap(NULL, cap * sizeof(struct dirent64), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (grown == MAP_FAILED) return;
-    if (d->entries) {
-      memcpy(grown, d->entries, d->count * sizeof(struct dirent64));
-      munmap(d->entries, d->cap * sizeof(struct dirent64));
-    }
-    d->entries = grown;
-    d->cap = cap;
-  }
-  struct dirent64 *out = &d->entries[d->count++];
-  size_t len = entry->name.len < sizeof(out->d_name) - 1 ? entry->name.len : sizeof(out->d_name) - 1;
-  out->d_ino = entry->ino;
-  out->d_off = entry->offset;
-  out->d_reclen = sizeof(*out);
-  out->d_type = entry->file_type;
-  memcpy(out->d_name, entry->name.ptr, len);
-  out->d_name[len] = '\0';
-}
-
 /* (Re)loads the listing of the remote directory behind d->fd. */
 static int load_entries(struct remote_dir *d) {
   struct remote_file *file = fdtable_get(d->fd);
   if (!file) return -EBADF;
-  uint64_t handle;
-  int rc = remote_opendir(file->handle, &handle);
-  if (rc < 0) return rc;
-  d->count = 0;
   d->position = 0;
-  while ((rc = remote_readdir_batch(handle, BATCH, add_entry, d)) > 0) {
-  }
-  remote_closedir(handle);
-  return rc;
+  return remote_listing_load(&d->listing, file->handle);
 }
 
 static void release(struct remote_dir *d) {
-  if (d->entries) munmap(d->entries, d->cap * sizeof(struct dirent64));
+  remote_listing_free(&d->listing);
   pthread_mutex_lock(&dirs_lock);
   *d = (struct remote_dir){0};
   pthread_mutex_unlock(&dirs_lock);
@@ -109,7 +76,7 @@ LAYER_EXPORT DIR *opendir(const char *path) {
   if (routed.route == FS_ROUTE_NOT_FOUND) {
     error = ENOENT;
   } else if (routed.route == FS_ROUTE_REMOTE) {
-    int fd = fs_open_remote(false, 0, routed.resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    int fd = fs_open_remote(NULL, routed.resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
     if (fd < 0) error = -fd;
     else if (!(dir = stream_of(fd))) {
       error = errno;
@@ -136,7 +103,7 @@ LAYER_EXPORT DIR *fdopendir(int fd) {
 }
 
 static struct dirent64 *next_entry(struct remote_dir *d) {
-  return d->position < d->count ? &d->entries[d->position++] : NULL;
+  return d->position < d->listing.count ? &d->listing.entries[d->position++] : NULL;
 }
 
 LAYER_EXPORT struct dirent *readdir(DIR *dir) {
@@ -196,7 +163,7 @@ LAYER_EXPORT long telldir(DIR *dir) {
 LAYER_EXPORT void seekdir(DIR *dir, long position) {
   struct remote_dir *d = remote_dir_of(dir);
   if (!d) REAL_FS(seekdir)(dir, position);
-  else if (position >= 0 && (size_t)position <= d->count) d->position = (size_t)position;
+  else if (position >= 0 && (size_t)position <= d->listing.count) d->position = (size_t)position;
 }
 
 typedef int (*dirent_filter)(const struct dirent *);
@@ -205,15 +172,15 @@ typedef int (*dirent_compare)(const struct dirent **, const struct dirent **);
 /* scandir over a remote stream: glibc's own scandir opens directories internally, out of our reach. */
 static int scan_stream(DIR *dir, struct dirent ***names, dirent_filter filter, dirent_compare compare) {
   struct remote_dir *d = remote_dir_of(dir);
-  struct dirent **list = malloc((d->count ? d->count : 1) * sizeof(*list));
+  struct dirent **list = malloc((d->listing.count ? d->listing.count : 1) * sizeof(*list));
   if (!list) {
     closedir(dir);
     errno = ENOMEM;
     return -1;
   }
   size_t kept = 0;
-  for (size_t i = 0; i < d->count; i++) {
-    struct dirent *entry = (struct dirent *)&d->entries[i];
+  for (size_t i = 0; i < d->listing.count; i++) {
+    struct dirent *entry = (struct dirent *)&d->listing.entries[i];
     if (filter && !filter(entry)) continue;
     struct dirent *copy = malloc(sizeof(*copy));
     if (!copy) {
@@ -246,4 +213,15 @@ LAYER_EXPORT int scandir(const char *path, struct dirent ***names, dirent_filter
 LAYER_EXPORT int scandir64(const char *path, struct dirent64 ***names, int (*filter)(const struct dirent64 *),
                            int (*compare)(const struct dirent64 **, const struct dirent64 **)) {
   return scandir(path, (struct dirent ***)names, (dirent_filter)filter, (dirent_compare)compare);
+}
+
+/* getdents64 on a remote directory fd (glibc >= 2.30 exports it; readdir does not come through here). */
+LAYER_EXPORT ssize_t getdents64(int fd, void *buf, size_t len) {
+  struct remote_file *file = fs_remote_fd(fd);
+  if (!file || !guard_enter()) return REAL_FS(getdents64)(fd, buf, len);
+  int saved_errno = errno;
+  ssize_t rc = remote_file_getdents(file, buf, len);
+  guard_leave();
+  errno = saved_errno;
+  return (ssize_t)fs_result(rc);
 }

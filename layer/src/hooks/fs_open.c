@@ -21,11 +21,11 @@ static int open_routed(int dirfd, const char *path, int flags, mode_t mode, stru
   int result = OPEN_BYPASS;
   struct remote_file *dir = path[0] != '/' && dirfd != AT_FDCWD ? fdtable_get(dirfd) : NULL;
   if (dir) {
-    result = fs_open_remote(true, dir->handle, path, flags, mode);
+    result = fs_open_remote(dir, path, flags, mode);
   } else if (path[0] == '/' || dirfd == AT_FDCWD) {
     fs_route_path(routed, path, fs_flags_write(flags));
     if (routed->route == FS_ROUTE_NOT_FOUND) result = -ENOENT;
-    else if (routed->route == FS_ROUTE_REMOTE) result = fs_open_remote(false, 0, routed->resolved, flags, mode);
+    else if (routed->route == FS_ROUTE_REMOTE) result = fs_open_remote(NULL, routed->resolved, flags, mode);
   }
   fs_leave();
   errno = saved_errno;

@@ -137,8 +137,8 @@ LAYER_EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask
 }
 
 /*
- * libuv (Node) stats through syscall(SYS_statx, …) rather than statx(3); every other system call
- * number passes straight through with the caller's arguments.
+ * libuv (Node) stats through syscall(SYS_statx, …) rather than statx(3), and directory walkers call
+ * syscall(SYS_getdents64, …); every other system call number passes straight through.
  */
 LAYER_EXPORT long syscall(long number, ...) {
   va_list args;
@@ -148,6 +148,8 @@ LAYER_EXPORT long syscall(long number, ...) {
   va_end(args);
   if (number == SYS_statx && fs_policy_active() && layer_depth == 0)
     return statx((int)a1, (const char *)a2, (int)a3, (unsigned int)a4, (struct statx *)a5);
+  if (number == SYS_getdents64 && fs_policy_active() && layer_depth == 0)
+    return getdents64((int)a1, (void *)a2, (size_t)a3);
   return REAL_FS(syscall)(number, a1, a2, a3, a4, a5, a6);
 }
 

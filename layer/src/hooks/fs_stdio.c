@@ -5,10 +5,12 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "../fs_ops.h"
 #include "../layer.h"
 #include "../real_fs.h"
+#include "../remote_fs.h"
 
 static ssize_t cookie_read(void *cookie, char *buf, size_t len) { return read((int)(intptr_t)cookie, buf, len); }
 static ssize_t cookie_write(void *cookie, const char *buf, size_t len) {
@@ -66,3 +68,64 @@ LAYER_EXPORT FILE *fdopen(int fd, const char *mode) {
   if (!fs_remote_fd(fd)) return REAL_FS(fdopen)(fd, mode);
   return remote_stream(fd, mode);
 }
+
+/* A memfd holding the bytes of the pod file `pod_path` (read to its end), or -errno. */
+static int snapshot(const char *pod_path, int flags) {
+  uint64_t handle;
+  int rc = remote_open(false, 0, pod_path, flags & ~O_CLOEXEC, 0, &handle);
+  if (rc < 0) return rc;
+  int copy = memfd_create("mirrord-remote-file", MFD_CLOEXEC);
+  if (copy < 0) rc = -errno;
+  char chunk[16384];
+  for (uint64_t at = 0; rc >= 0;) {
+    ssize_t got = remote_read_at(handle, chunk, sizeof(chunk), at);
+    if (got <= 0) {
+      rc = (int)got;
+      break;
+    }
+    for (ssize_t put = 0, n; put < got; put += n)
+      if ((n = REAL_FS(write)(copy, chunk + put, (size_t)(got - put))) < 0) {
+        rc = -errno;
+        break;
+      }
+    at += (uint64_t)got;
+  }
+  remote_close(handle);
+  if (rc < 0 && copy >= 0) REAL_FS(close)(copy);
+  return rc < 0 ? rc : copy;
+}
+
+/*
+ * freopen onto a remote path. glibc reopens the same FILE with its private open, and a FILE cannot
+ * become a cookie stream in place, so a read-only reopen is given a snapshot: the pod file's bytes in
+ * a memfd the stream is reopened on (fileno, fstat and seeking work; later changes in the pod are not
+ * seen). Reopening a remote path for writing fails with ENOTSUP rather than write the laptop's file.
+ */
+#define FREOPEN_HOOK(name)                                                                     \
+  LAYER_EXPORT FILE *name(const char *path, const char *mode, FILE *stream) {                  \
+    int flags = path && mode ? mode_flags(mode) : -1;                                          \
+    if (flags < 0 || !fs_enter()) return REAL_FS(name)(path, mode, stream);                    \
+    int saved_errno = errno;                                                                   \
+    struct fs_path routed;                                                                     \
+    fs_route_path(&routed, path, fs_flags_write(flags));                                       \
+    int copy = routed.route == FS_ROUTE_NOT_FOUND ? -ENOENT : 0;                               \
+    if (routed.route == FS_ROUTE_REMOTE)                                                       \
+      copy = fs_flags_write(flags) ? -ENOTSUP : snapshot(routed.resolved, flags);              \
+    fs_leave();                                                                                \
+    errno = saved_errno;                                                                       \
+    if (routed.route == FS_ROUTE_LOCAL) return REAL_FS(name)(routed.local, mode, stream);      \
+    if (copy < 0) {                                                                            \
+      fclose(stream); /* as a failed freopen leaves it */                                      \
+      errno = -copy;                                                                           \
+      return NULL;                                                                             \
+    }                                                                                          \
+    char self[64];                                                                             \
+    snprintf(self, sizeof(self), "/proc/self/fd/%d", copy);                                    \
+    FILE *reopened = REAL_FS(name)(self, mode, stream);                                        \
+    int error = errno;                                                                         \
+    REAL_FS(close)(copy);                                                                      \
+    errno = reopened ? saved_errno : error;                                                    \
+    return reopened;                                                                           \
+  }
+FREOPEN_HOOK(freopen)
+FREOPEN_HOOK(freopen64)

@@ -28,6 +28,7 @@ const OPEN_FLAGS =
   O_PATH |
   O_TMPFILE;
 const O_CLOEXEC = 0o2000000;
+const O_PATH_FLAGS = O_PATH | constants.O_DIRECTORY | constants.O_NOFOLLOW | O_CLOEXEC;
 
 export class TargetRoot {
   private readonly fd: number;
@@ -42,6 +43,8 @@ export class TargetRoot {
   /** Opens a pod path with the program's flags (never inheritable by the agent's children). */
   open(path: string, flags: number, mode: number): number {
     const kept = flags & OPEN_FLAGS;
+    // openat2 refuses O_PATH with any flag but these (a metadata change by path opens it that way).
+    if (kept & O_PATH) return openInRoot(this.fd, path, (kept & O_PATH_FLAGS) | O_CLOEXEC, 0);
     const creates = (kept & constants.O_CREAT) !== 0 || (kept & O_TMPFILE) === O_TMPFILE;
     return openInRoot(this.fd, path, kept | O_CLOEXEC | constants.O_NOCTTY, creates ? mode & 0o7777 : 0);
   }

@@ -3,6 +3,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  statSync,
   readFileSync,
   rmSync,
   symlinkSync,
@@ -99,5 +100,31 @@ describe("filesFeature", () => {
       client,
     );
     assert.equal(reply?.type, "ErrorReply");
+  });
+
+  it("changes mode, owner and times through an O_PATH handle; a missing time keeps the file's own", async () => {
+    const client = testClient();
+    const O_PATH = 0o10000000;
+    const fd = await open(client, "/app/config", O_PATH);
+    const before = statSync(join(root, "app/config"));
+    const replies = [
+      await filesFeature.FileChmod?.({ type: "FileChmod", fd, mode: 0o100600 }, target, client),
+      await filesFeature.FileChown?.({ type: "FileChown", fd, uid: 4321, gid: 0xffffffff }, target, client),
+      await filesFeature.FileSetTimes?.(
+        { type: "FileSetTimes", fd, atime: null, mtime: { sec: 1_000_000_000n, nsec: 0 } },
+        target,
+        client,
+      ),
+    ];
+    assert.deepEqual(
+      replies.map((reply) => reply?.type),
+      ["Ok", "Ok", "Ok"],
+    );
+    const after = statSync(join(root, "app/config"));
+    assert.equal(after.mode & 0o7777, 0o600);
+    assert.deepEqual([after.uid, after.gid], [4321, before.gid]);
+    assert.equal(after.mtimeMs, 1e12);
+    assert.equal(Math.floor(after.atimeMs / 1000), Math.floor(before.atimeMs / 1000));
+    client.disconnect();
   });
 });

@@ -8,6 +8,8 @@
 import {
   accessSync,
   type BigIntStats,
+  chmodSync,
+  chownSync,
   closeSync,
   constants,
   fdatasyncSync,
@@ -22,11 +24,12 @@ import {
   renameSync,
   rmdirSync,
   unlinkSync,
+  utimesSync,
   writeSync,
 } from "node:fs";
 import { posix } from "node:path";
 import { fstatfs } from "../../platform/index.ts";
-import type { DirEntry, Message, Metadata } from "../../protocol/index.ts";
+import type { DirEntry, Message, Metadata, Timespec } from "../../protocol/index.ts";
 import { ErrorKind } from "../../protocol/index.ts";
 import type { TargetContext } from "../target.ts";
 import { joinPodPath, TargetRoot } from "./files-root.ts";
@@ -36,6 +39,8 @@ import { type AgentClient, errorReply, type FeatureHandlers } from "./handler.ts
 const MAX_READ = 1024 * 1024;
 const AT_REMOVEDIR = 0x200;
 const EBADF = 9;
+/** chown(2)'s "leave this id as it is". */
+const UNCHANGED_ID = 0xffffffff;
 
 interface OpenFile {
   fd: number;
@@ -125,6 +130,13 @@ function metadataOf(stats: BigIntStats): Metadata {
     ctime: time(stats.ctimeNs),
   };
 }
+
+/** The file behind an open handle by a path the kernel follows to it: works for O_PATH handles too. */
+const procPath = (file: OpenFile) => `/proc/self/fd/${file.fd}`;
+
+/** utimes(2) takes seconds as a double: nanoseconds below a microsecond are rounded. */
+const seconds = (time: Timespec) => Number(time.sec) + time.nsec / 1e9;
+const statSeconds = (ns: bigint) => Number(ns / 1000n) / 1e6;
 
 const DT = { fifo: 1, char: 2, dir: 4, block: 6, file: 8, link: 10, socket: 12 } as const;
 
@@ -237,6 +249,29 @@ export const filesFeature: FeatureHandlers = {
   FileTruncate: (request) =>
     withFile(request.fd, "FileTruncate", (file) => {
       ftruncateSync(file.fd, Number(request.length));
+      return { type: "Ok" };
+    }),
+
+  FileChmod: (request) =>
+    withFile(request.fd, "FileChmod", (file) => {
+      chmodSync(procPath(file), request.mode & 0o7777);
+      return { type: "Ok" };
+    }),
+
+  FileChown: (request) =>
+    withFile(request.fd, "FileChown", (file) => {
+      const id = (value: number) => (value === UNCHANGED_ID ? -1 : value);
+      chownSync(procPath(file), id(request.uid), id(request.gid));
+      return { type: "Ok" };
+    }),
+
+  /** A missing time keeps the file's current one (utimensat's UTIME_OMIT). */
+  FileSetTimes: (request) =>
+    withFile(request.fd, "FileSetTimes", (file) => {
+      const now = fstatSync(file.fd, { bigint: true });
+      const atime = request.atime ? seconds(request.atime) : statSeconds(now.atimeNs);
+      const mtime = request.mtime ? seconds(request.mtime) : statSeconds(now.mtimeNs);
+      utimesSync(procPath(file), atime, mtime);
       return { type: "Ok" };
     }),
 

@@ -5,23 +5,83 @@
  * write (fopen "w"), append (open O_APPEND + write), mkdir, unlink, access-x, readlink, realpath,
  * big (pwrite/pread/lseek past 4 GiB on a sparse file, then truncate back to 0), dup (reads through dup,
  * dup2 and F_DUPFD_CLOEXEC duplicates after closing the original: one shared offset), fork (a forked child
- * reads through the fd its parent opened).
+ * reads through the fd its parent opened), freopen (stdin reopened on the path, read to its end), freopen-w (a
+ * stream reopened on the path for writing), getdents (raw getdents64 through a 64-byte buffer, then again after
+ * rewinding with lseek), chdir / fchdir (into the path; `-` as the path means "." ), getcwd, truncate:LEN,
+ * chmod:OCTAL / fchmod:OCTAL, chown:UID.GID / fchown:UID.GID, utimens:SECONDS / futimens:SECONDS (mtime;
+ * atime left as it is), meta (mode, owner, mtime and size from stat).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 static void fail(const char *op, const char *path) { printf("%s %s => err %s\n", op, path, strerrorname_np(errno)); }
 
 static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+struct linux_dirent64 {
+  unsigned long long d_ino;
+  long long d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+/* Names (without . and ..) from getdents64 until the end, space-separated and sorted into `out`. */
+static int getdents_names(int fd, char *out, size_t cap) {
+  char *names[512];
+  int count = 0;
+  char buf[64] __attribute__((aligned(8)));
+  ssize_t n;
+  while ((n = getdents64(fd, buf, sizeof(buf))) > 0)
+    for (ssize_t at = 0; at < n;) {
+      struct linux_dirent64 *entry = (struct linux_dirent64 *)(buf + at);
+      if (strcmp(entry->d_name, ".") && strcmp(entry->d_name, "..") && count < 512) names[count++] = strdup(entry->d_name);
+      at += entry->d_reclen;
+    }
+  if (n < 0) return -1;
+  qsort(names, count, sizeof(char *), by_name);
+  out[0] = '\0';
+  for (int i = 0; i < count; i++) {
+    snprintf(out + strlen(out), cap - strlen(out), "%s%s", i ? " " : "", names[i]);
+    free(names[i]);
+  }
+  return count;
+}
+
+/* The fd/path metadata operations; returns the call's result. */
+static int change_meta(const char *op, const char *path, const char *arg) {
+  bool by_fd = op[0] == 'f';
+  int fd = by_fd ? open(path, O_RDONLY) : -1;
+  if (by_fd && fd < 0) return -1;
+  const char *what = by_fd ? op + 1 : op;
+  int rc;
+  if (!strcmp(what, "chmod")) {
+    mode_t mode = (mode_t)strtol(arg, NULL, 8);
+    rc = by_fd ? fchmod(fd, mode) : chmod(path, mode);
+  } else if (!strcmp(what, "chown")) {
+    uid_t uid = (uid_t)strtol(arg, NULL, 10);
+    gid_t gid = (gid_t)strtol(strchr(arg, '.') + 1, NULL, 10);
+    rc = by_fd ? fchown(fd, uid, gid) : chown(path, uid, gid);
+  } else {
+    struct timespec times[2] = {{0, UTIME_OMIT}, {strtol(arg, NULL, 10), 0}};
+    rc = by_fd ? futimens(fd, times) : utimensat(AT_FDCWD, path, times, 0);
+  }
+  int error = errno;
+  if (by_fd) close(fd);
+  errno = error;
+  return rc;
+}
 
 static void run(const char *op, const char *path, const char *arg) {
   char buf[65536];
@@ -148,6 +208,58 @@ static void run(const char *op, const char *path, const char *arg) {
     if (n < 0) return fail(op, path);
     buf[n] = '\0';
     printf("%s %s => ok parent %s\n", op, path, buf);
+  } else if (!strcmp(op, "freopen")) {
+    if (!freopen(path, "r", stdin)) return fail(op, path);
+    size_t n = fread(buf, 1, sizeof(buf) - 1, stdin);
+    buf[n] = '\0';
+    printf("%s %s => ok %s\n", op, path, buf);
+  } else if (!strcmp(op, "freopen-w")) {
+    FILE *stream = fopen("/dev/null", "w");
+    if (!stream || !freopen(path, "w", stream)) return fail(op, path);
+    fputs(arg, stream);
+    fclose(stream);
+    printf("%s %s => ok\n", op, path);
+  } else if (!strcmp(op, "getdents")) {
+    int fd = open(path, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return fail(op, path);
+    char first[4096], again[4096];
+    int count = getdents_names(fd, first, sizeof(first));
+    int recount = count < 0 || lseek(fd, 0, SEEK_SET) != 0 ? -1 : getdents_names(fd, again, sizeof(again));
+    int error = errno;
+    close(fd);
+    errno = error;
+    if (count < 0 || recount < 0) return fail(op, path);
+    printf("%s %s => ok %s again=%s\n", op, path, first, strcmp(first, again) ? "different" : "same");
+  } else if (!strcmp(op, "chdir")) {
+    if (chdir(strcmp(path, "-") ? path : ".") != 0) return fail(op, path);
+    printf("%s %s => ok\n", op, path);
+  } else if (!strcmp(op, "fchdir")) {
+    int fd = open(path, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) return fail(op, path);
+    int rc = fchdir(fd);
+    int error = errno;
+    close(fd);
+    errno = error;
+    if (rc != 0) return fail(op, path);
+    printf("%s %s => ok\n", op, path);
+  } else if (!strcmp(op, "getcwd")) {
+    char small[2];
+    bool range = getcwd(small, sizeof(small)) == NULL && errno == ERANGE;
+    char *cwd = getcwd(NULL, 0);
+    if (!cwd) return fail(op, path);
+    printf("%s %s => ok %s erange=%d\n", op, path, cwd, range);
+    free(cwd);
+  } else if (!strcmp(op, "truncate")) {
+    if (truncate(path, strtol(arg, NULL, 10)) != 0) return fail(op, path);
+    printf("%s %s => ok\n", op, path);
+  } else if (strstr(op, "chmod") || strstr(op, "chown") || strstr(op, "utimens")) {
+    if (change_meta(op, path, arg) != 0) return fail(op, path);
+    printf("%s %s => ok\n", op, path);
+  } else if (!strcmp(op, "meta")) {
+    struct stat st;
+    if (stat(path, &st) != 0) return fail(op, path);
+    printf("%s %s => ok mode=%o owner=%d.%d mtime=%lld size=%lld\n", op, path, st.st_mode & 07777, st.st_uid,
+           st.st_gid, (long long)st.st_mtime, (long long)st.st_size);
   } else {
     printf("%s %s => unknown operation\n", op, path);
   }

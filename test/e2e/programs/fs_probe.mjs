@@ -1,7 +1,7 @@
 // Node twin of fs_probe.c: `op:path[:text]` arguments, one `<op> <path> => ok …|err <CODE>` line each.
 // Operations: fread (readFileSync), readfd (openSync + 1-byte readSync), promises (fs.promises.readFile),
 // stream (createReadStream), list (readdirSync), stat (statSync), write (writeFileSync), append,
-// mkdir, unlink, access-x (accessSync X_OK).
+// mkdir, unlink, access-x (accessSync X_OK), chdir (process.chdir), getcwd (process.cwd).
 import fs from "node:fs";
 
 async function run(op, path, text) {
@@ -48,6 +48,11 @@ async function run(op, path, text) {
     case "access-x":
       fs.accessSync(path, fs.constants.X_OK);
       return undefined;
+    case "chdir":
+      process.chdir(path);
+      return undefined;
+    case "getcwd":
+      return process.cwd();
     default:
       return "unknown operation";
   }

@@ -1,7 +1,7 @@
 """Python twin of fs_probe.c: `op:path[:text]` arguments, one `<op> <path> => ok …|err <ERRNO>` line each.
 
 Operations: fread (open().read()), readfd (os.open + 1-byte os.read), pathlib (Path.read_text),
-list (os.listdir), stat, write (open "w"), append, mkdir, unlink.
+list (os.listdir), stat, write (open "w"), append, mkdir, unlink, chdir (os.chdir), getcwd (os.getcwd).
 """
 import errno
 import os
@@ -46,6 +46,11 @@ def run(op, path, arg):
     if op == "unlink":
         os.unlink(path)
         return None
+    if op == "chdir":
+        os.chdir(path)
+        return None
+    if op == "getcwd":
+        return os.getcwd()
     return "unknown operation"
 
 
