@@ -121,7 +121,7 @@ export class HttpReplayer {
   }
 
   private connectLocal(connection: ReplayConnection, listener: HostPort): Socket {
-    const socket = net.connect(listener.port, listener.host);
+    const socket = net.connect({ port: listener.port, host: listener.host, noDelay: true });
     const { remoteAddress, localAddress } = connection.announced;
     this.deps.onLocalConnection(socket, listener, { remoteAddress, localAddress });
     return socket;
