@@ -1,9 +1,10 @@
 /**
  * Benchmarks, each against a baseline measured in the same run (not part of the test suite).
  *   P1-P3: remote files (see filesRows).
- *   P6: mirrored HTTP requests lost at 1,000 req/s (a mirror subscriber of the agent vs the pod's app log).
+ *   P6: mirrored HTTP requests lost at 1,000 req/s (a program under mirrord exec vs the pod's app log).
  *   P4, P8: outgoing bulk throughput and the agent's peak memory (see bench-outgoing.ts).
  *   P5: stolen HTTP keep-alive requests/s ÷ direct to the local program, added p50 (see bench-steal.ts).
+ *   P5f: filtered steal, matching and other requests/s ÷ direct, added p50 (see bench-http-filter.ts).
  *   P5f: filtered steal, matching and other requests/s ÷ direct, added p50 (see bench-http-filter.ts).
  *   P7: wall time of `mirrord exec -- true` over connect_tcp minus a bare `true` (medians).
  * Later issues add rows (files, network, HTTP filtering).
@@ -11,10 +12,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bytesOf, MirrorSubscriber } from "../test/e2e/mirror-subscriber.ts";
+import { startRecorder } from "../test/e2e/mirror-recorder.ts";
 import { sampleApps } from "../test/simulator/index.ts";
 import { type PodSession, startPodSession } from "../test/support/pod-session.ts";
 import { outgoingRows } from "./bench-outgoing.ts";
+import { p5f } from "./bench-http-filter.ts";
 import { p5f } from "./bench-http-filter.ts";
 import { p5 } from "./bench-steal.ts";
 
@@ -232,13 +234,17 @@ asyncio.run(main())
 `;
 
 /**
- * P6: requests the pod's app served at 1,000 req/s (one connection each) that a mirror subscriber of the
- * agent did not get a copy of. Requests are told apart by path, so a copy counts only for its own request.
+ * P6: requests the pod's app served at 1,000 req/s (one connection each) that a local program mirroring
+ * the port under `mirrord exec` did not get a copy of. Requests are told apart by path, so a copy counts
+ * only for its own request.
  */
 async function p6(session: PodSession): Promise<Row> {
   const requests = Number(process.env.BENCH_P6_REQUESTS ?? 5000);
   const client = await session.cluster.addClient("p6");
-  const subscriber = await MirrorSubscriber.connect(session.agentAddress, [8080]);
+  const work = mkdtempSync(join(tmpdir(), "mirrord-bench-p6-"));
+  const config = join(work, "mirror.json");
+  writeFileSync(config, JSON.stringify({ feature: { network: { incoming: { mode: "mirror" } } } }));
+  const recorder = await startRecorder(session.agentAddress, config, [8080]);
   try {
     const load = await client.exec(
       ["python3", "-c", PACED_HTTP_CLIENT, session.pod.ip, "8080", "1000", String(requests)],
@@ -249,12 +255,7 @@ async function p6(session: PodSession): Promise<Row> {
     const served = new Set(
       [...session.pod.logs().matchAll(/"GET (\/p6\/\d+) HTTP/g)].map((match) => match[1]),
     );
-    const copied = () =>
-      new Set(
-        [...subscriber.copies.values()].map(
-          (copy) => /^GET (\/p6\/\d+) /.exec(bytesOf(copy).toString("latin1"))?.[1],
-        ),
-      );
+    const copied = () => new Set(recorder.received().map((copy) => /^GET (\/p6\/\d+) /.exec(copy.head)?.[1]));
     // Copies of the last requests may still be on their way.
     let lost = served.size;
     for (let waited = 0; waited <= 5_000; waited += 100) {
@@ -272,7 +273,8 @@ async function p6(session: PodSession): Promise<Row> {
       goal: "0",
     };
   } finally {
-    subscriber.close();
+    await recorder.stop();
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
@@ -304,6 +306,7 @@ try {
     await p6(session),
     ...(await outgoingRows(session, Math.min(RUNS, 5))),
     await p5(session),
+    ...(await p5f(session)),
     ...(await p5f(session)),
   ]);
 } finally {
