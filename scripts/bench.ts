@@ -5,7 +5,6 @@
  *   P4, P8: outgoing bulk throughput and the agent's peak memory (see bench-outgoing.ts).
  *   P5: stolen HTTP keep-alive requests/s ÷ direct to the local program, added p50 (see bench-steal.ts).
  *   P5f: filtered steal, matching and other requests/s ÷ direct, added p50 (see bench-http-filter.ts).
- *   P5f: filtered steal, matching and other requests/s ÷ direct, added p50 (see bench-http-filter.ts).
  *   P7: wall time of `mirrord exec -- true` over connect_tcp minus a bare `true` (medians).
  * Later issues add rows (files, network, HTTP filtering).
  */
@@ -16,7 +15,6 @@ import { startRecorder } from "../test/e2e/mirror-recorder.ts";
 import { sampleApps } from "../test/simulator/index.ts";
 import { type PodSession, startPodSession } from "../test/support/pod-session.ts";
 import { outgoingRows } from "./bench-outgoing.ts";
-import { p5f } from "./bench-http-filter.ts";
 import { p5f } from "./bench-http-filter.ts";
 import { p5 } from "./bench-steal.ts";
 
@@ -306,7 +304,6 @@ try {
     await p6(session),
     ...(await outgoingRows(session, Math.min(RUNS, 5))),
     await p5(session),
-    ...(await p5f(session)),
     ...(await p5f(session)),
   ]);
 } finally {
