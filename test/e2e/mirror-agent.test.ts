@@ -5,6 +5,9 @@
  * network namespace.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   Cluster,
   type Pod,
@@ -116,7 +119,7 @@ while True:
 print(json.dumps({"port": s.getsockname()[1], "reply": reply.decode("latin1")}))
 `;
 
-/** A TCP echo on [::] (dual-stack), for the IPv6 and outgoing-direction tests. */
+/** A TCP echo on [::] (dual-stack, so IPv4 too), for tests that start one on a port of their own. */
 const IPV6_ECHO = `
 import socket, sys, threading
 server = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
@@ -135,6 +138,59 @@ while True:
     threading.Thread(target=echo, args=(c,), daemon=True).start()
 `;
 const V6_PORT = 9100;
+
+/**
+ * One connection sending its parts (hex) one by one: part n waits for the file <dir>/step-<n>, so the
+ * test decides when each goes. Prints "connected <port>" and "sent <n>" as it goes, then the echo.
+ */
+const STEPPED_SENDER = `
+import os, socket, sys, time
+ip, port, directory, parts = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
+s = socket.create_connection((ip, port), timeout=30)
+print("connected", s.getsockname()[1], flush=True)
+for n, part in enumerate(parts):
+    deadline = time.monotonic() + 60
+    while n > 0 and not os.path.exists(os.path.join(directory, "step-%d" % n)):
+        if time.monotonic() > deadline: sys.exit("step %d never came" % n)
+        time.sleep(0.02)
+    s.sendall(bytes.fromhex(part))
+    print("sent", n, flush=True)
+s.shutdown(socket.SHUT_WR)
+reply = b""
+while chunk := s.recv(65536):
+    reply += chunk
+print("echo", reply.decode(), flush=True)
+`;
+
+/** Starts STEPPED_SENDER from the client namespace; `next()` lets the next part go. */
+async function steppedSender(port: number, parts: string[]) {
+  const directory = mkdtempSync(join(tmpdir(), "mirror-steps-"));
+  const sender = cluster.spawnInPodNetns(client, [
+    "python3",
+    "-c",
+    STEPPED_SENDER,
+    pod.ip,
+    String(port),
+    directory,
+    ...parts.map((part) => Buffer.from(part).toString("hex")),
+  ]);
+  await sender.waitForStdout(/sent 0/, "the first part to be sent", 30_000);
+  const clientPort = Number(/connected (\d+)/.exec(sender.stdout())?.[1]);
+  let step = 0;
+  return {
+    clientPort,
+    async next() {
+      step += 1;
+      writeFileSync(join(directory, `step-${step}`), "");
+      await sender.waitForStdout(new RegExp(`sent ${step}`), `part ${step} to be sent`, 30_000);
+    },
+    async echo() {
+      await sender.waitForStdout(/echo /, "the echo", 30_000);
+      rmSync(directory, { recursive: true, force: true });
+      return /echo (.*)/.exec(sender.stdout())?.[1];
+    },
+  };
+}
 
 const sha256 = (bytes: Uint8Array) => new Bun.CryptoHasher("sha256").update(bytes).digest("hex");
 
@@ -336,4 +392,94 @@ describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
       second.close();
     }
   }, 90_000);
+  test("a connection already open when the port is subscribed is copied from the next bytes on", async () => {
+    const port = 9101;
+    const server = cluster.spawnInPodNetns(pod, ["python3", "-c", IPV6_ECHO, String(port)]);
+    try {
+      await server.waitForStdout(/listening/, "the echo to listen", 15_000);
+      const sender = await steppedSender(port, ["before|", "after"]);
+      const late = await MirrorSubscriber.connect(agentAddress, [port]);
+      try {
+        await sender.next();
+        expect(await sender.echo()).toBe("before|after");
+        const [copy] = await late.closedFrom([sender.clientPort], 20_000);
+        expect(bytesOf(copy as NonNullable<typeof copy>).toString()).toBe("after");
+        expect(copy?.finished).toBe(true);
+      } finally {
+        late.close();
+      }
+    } finally {
+      await server.stop(1_000);
+    }
+  }, 60_000);
+
+  test("after the last Unsubscribe of a port, copies already under way go on to their end", async () => {
+    const port = 9102;
+    const server = cluster.spawnInPodNetns(pod, ["python3", "-c", IPV6_ECHO, String(port)]);
+    try {
+      await server.waitForStdout(/listening/, "the echo to listen", 15_000);
+      const only = await MirrorSubscriber.connect(agentAddress, [port]);
+      try {
+        const sender = await steppedSender(port, ["first|", "second|", "third"]);
+        const deadline = Date.now() + 20_000;
+        while (Buffer.concat(only.from(sender.clientPort)?.chunks ?? []).toString() !== "first|") {
+          if (Date.now() > deadline) throw new Error("the first part was never copied");
+          await Bun.sleep(20);
+        }
+        expect((await only.client.request({ type: "Unsubscribe", port }, 10_000)).type).toBe("Ok");
+        await sender.next();
+        await sender.next();
+        expect(await sender.echo()).toBe("first|second|third");
+        const [copy] = await only.closedFrom([sender.clientPort], 20_000);
+        expect(bytesOf(copy as NonNullable<typeof copy>).toString()).toBe("first|second|third");
+        // A new connection to the port is no longer copied.
+        const after = await python<{ port: number; reply: string }>(
+          EXACT_SENDER,
+          pod.ip,
+          String(port),
+          "6e6577",
+        );
+        expect(after.reply).toBe("new");
+        expect(only.from(after.port)).toBeUndefined();
+      } finally {
+        only.close();
+      }
+    } finally {
+      await server.stop(1_000);
+    }
+  }, 60_000);
+
+  test("an agent without CAP_NET_RAW refuses to mirror, saying why", async () => {
+    const port = AGENT_PORT + 1;
+    const limited = cluster.spawnInPodNetns(pod, [
+      "setpriv",
+      "--bounding-set",
+      "-net_raw",
+      "--",
+      mirrordBinary(),
+      "agent",
+      "--communicate-port",
+      String(port),
+      "-t",
+      "30",
+      "targeted",
+      "--pid",
+      String(pod.appPid),
+    ]);
+    try {
+      await limited.waitForStdout(/agent ready - version/, "the limited agent to listen", 15_000);
+      const forward = await cluster.forward(pod, port);
+      const refused = await MirrorSubscriber.connect(`${forward.host}:${forward.port}`, [TCP_PORT]).then(
+        (unexpected) => {
+          unexpected.close();
+          return "subscribed";
+        },
+        (error: Error) => error.message,
+      );
+      expect(refused).toContain("cannot start mirroring: socket(AF_PACKET) failed: EPERM");
+      expect(refused).toContain("needs CAP_NET_RAW");
+    } finally {
+      await limited.stop(1_000);
+    }
+  }, 60_000);
 });
