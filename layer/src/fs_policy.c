@@ -301,16 +301,72 @@ static bool apply_mapping(char *path, size_t cap) {
   return false;
 }
 
+/*
+ * Recent decisions, per thread. Programs route the same paths again and again (a runtime resolving its
+ * modules, a server re-reading its config), and a decision depends only on the absolute path and on
+ * whether it writes: the configuration and the computed entries never change after start. Paths the
+ * mapping rewrites are not cached (the caller needs the rewritten path too).
+ */
+#define ROUTE_CACHE_SLOTS 16
+#define ROUTE_CACHE_PATH 176
+
+struct cached_route {
+  uint32_t hash;
+  uint16_t len; /* 0 = empty slot */
+  uint8_t route;
+  bool writing;
+  char path[ROUTE_CACHE_PATH];
+};
+
+static __thread struct cached_route route_cache[ROUTE_CACHE_SLOTS];
+
+static uint32_t path_hash(const char *path, size_t len) {
+  uint32_t hash = 2166136261u; /* FNV-1a */
+  for (size_t i = 0; i < len; i++) hash = (hash ^ (unsigned char)path[i]) * 16777619u;
+  return hash;
+}
+
+static struct cached_route *cache_slot(uint32_t hash) { return &route_cache[hash % ROUTE_CACHE_SLOTS]; }
+
+static bool cache_hit(const struct cached_route *slot, uint32_t hash, const char *path, size_t len, bool writing) {
+  return slot->len == len && slot->hash == hash && slot->writing == writing && memcmp(slot->path, path, len) == 0;
+}
+
+static void cache_store(struct cached_route *slot, uint32_t hash, const char *path, size_t len, bool writing,
+                        enum fs_route route) {
+  if (len == 0 || len >= ROUTE_CACHE_PATH) return;
+  *slot = (struct cached_route){.hash = hash, .len = (uint16_t)len, .route = (uint8_t)route, .writing = writing};
+  memcpy(slot->path, path, len);
+}
+
+static enum fs_route decide(char *resolved, size_t resolved_len, bool writing, bool *remapped);
+
 enum fs_route fs_policy_route(const char *path, bool writing, char *resolved, size_t resolved_len,
                               bool *remapped) {
   *remapped = false;
   bool remote_cwd;
   if (policy.mode == FS_MODE_LOCAL || !path || !absolute_path(path, resolved, resolved_len, &remote_cwd))
     return FS_ROUTE_LOCAL;
+  size_t len = strlen(resolved);
+  uint32_t hash = path_hash(resolved, len);
+  struct cached_route *slot = cache_slot(hash);
+  bool mapped = false;
+  enum fs_route route;
+  if (cache_hit(slot, hash, resolved, len, writing)) {
+    route = (enum fs_route)slot->route;
+  } else {
+    route = decide(resolved, resolved_len, writing, &mapped);
+    if (!mapped) cache_store(slot, hash, resolved, len, writing, route);
+  }
   /* Against a remote cwd, even a local route must use the absolute path: the real cwd is elsewhere. */
-  *remapped = remote_cwd;
+  *remapped = mapped || remote_cwd;
+  return route;
+}
+
+/* The decision order of layer.md §3 for an absolute path; `*remapped` says whether mapping rewrote it. */
+static enum fs_route decide(char *resolved, size_t resolved_len, bool writing, bool *remapped) {
   if (!valid_utf8((const unsigned char *)resolved, strlen(resolved))) return FS_ROUTE_LOCAL;
-  *remapped = apply_mapping(resolved, resolved_len) || remote_cwd;
+  *remapped = apply_mapping(resolved, resolved_len);
   size_t len = strlen(resolved);
   if (any_matches(&policy.not_found, resolved, len)) return FS_ROUTE_NOT_FOUND;
   if (any_matches(&policy.read_write, resolved, len)) return FS_ROUTE_REMOTE;
