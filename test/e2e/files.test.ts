@@ -407,17 +407,18 @@ describe.skipIf(unavailable !== undefined)("remote files", () => {
   });
 
   test.each(["python", "node"] as const)(
-    "%s: chdir into a pod-only directory, then cwd and relative reads are the pod's",
+    "%s: after chdir into a pod directory, cwd, relative reads and listings are the pod's",
     async (language) => {
       const lines = await probeLines(
         language,
         ["--fs-mode", "read"],
-        [`chdir:${DIR}/data/sub`, "getcwd:-", "fread:a.txt"],
+        [`chdir:${DIR}/data`, "getcwd:-", "fread:sub/a.txt", "list:."],
       );
       expect(lines).toEqual([
-        `chdir ${DIR}/data/sub => ok`,
-        `getcwd - => ok ${DIR}/data/sub`,
-        "fread a.txt => ok A",
+        `chdir ${DIR}/data => ok`,
+        `getcwd - => ok ${DIR}/data`,
+        "fread sub/a.txt => ok A",
+        "list . => ok secret sub",
       ]);
     },
   );
