@@ -26,7 +26,9 @@ export type StreamListenKind = "ipv4" | "ipv6" | "unix";
 
 export class InterceptStream {
   private socket: Socket | null = null;
+  /** What the remote sent before the program's socket was accepted. */
   private readonly early: Uint8Array[] = [];
+  private earlyBytes = 0;
   private remoteEnded = false;
   private finSent = false;
   /** We asked the agent to stop sending this connection's bytes. */
@@ -74,13 +76,12 @@ export class InterceptStream {
   fromAgent(data: Uint8Array): void {
     if (!this.socket) {
       this.early.push(data);
+      this.earlyBytes += data.length;
+      if (this.earlyBytes > LOCAL_BACKLOG) this.pauseAgent();
       return;
     }
     this.socket.write(data);
-    if (this.socket.writableLength > LOCAL_BACKLOG && !this.agentPaused) {
-      this.agentPaused = true;
-      this.agent.notify({ type: "OutgoingPause", connId: this.agentConnId });
-    }
+    if (this.socket.writableLength > LOCAL_BACKLOG) this.pauseAgent();
   }
 
   /** The agent's `OutgoingPause` / `OutgoingResume`: its remote is not taking bytes fast enough. */
@@ -109,6 +110,7 @@ export class InterceptStream {
     this.closeListener();
     socket.setNoDelay(true);
     for (const chunk of this.early.splice(0)) this.fromAgent(chunk);
+    if (socket.writableLength <= LOCAL_BACKLOG) this.programDrained();
     if (this.remoteEnded) socket.end();
     socket.on("data", (chunk: Buffer) => this.fromProgram(chunk));
     socket.on("end", () => this.programFinished());
@@ -137,6 +139,12 @@ export class InterceptStream {
     if (this.finSent) return;
     this.finSent = true;
     this.agent.notify({ type: "OutgoingClose", connId: this.agentConnId });
+  }
+
+  private pauseAgent(): void {
+    if (this.agentPaused) return;
+    this.agentPaused = true;
+    this.agent.notify({ type: "OutgoingPause", connId: this.agentConnId });
   }
 
   private programDrained(): void {
