@@ -10,14 +10,25 @@ import type { ConnectionHandler, PortTap, Endpoint as TapEndpoint, TappedConnect
 import { MAX_UNREAD_BYTES } from "./branches.ts";
 import type { CloseReason, ConnectionSink, Endpoint } from "./connections.ts";
 import { Sniffer } from "./sniffer.ts";
+import { UnreadBudget } from "./unread-budget.ts";
 
 export interface MirrorTapOptions {
   readonly log: Logger;
 }
 
-interface Copy {
-  readonly port: number;
-  readonly inbound: Readable;
+/** Unread bytes allowed per copy and for all copies together (what the agent may hold for slow readers). */
+const UNREAD_LIMITS = { perCopy: MAX_UNREAD_BYTES, total: 3 * MAX_UNREAD_BYTES, checkEveryMs: 100 };
+
+class Copy {
+  constructor(
+    readonly id: number,
+    readonly port: number,
+    readonly inbound: Readable,
+  ) {}
+
+  get unreadBytes(): number {
+    return this.inbound.readableLength;
+  }
 }
 
 function endpoint({ ip, port }: Endpoint): TapEndpoint {
@@ -31,6 +42,7 @@ export class MirrorTap implements PortTap {
   private readonly handlers = new Map<number, ConnectionHandler>();
   private readonly copies = new Map<number, Copy>();
   private readonly sniffer: Sniffer;
+  private readonly budget = new UnreadBudget<Copy>(UNREAD_LIMITS);
 
   private constructor(private readonly log: Logger) {
     const sink: ConnectionSink = {
@@ -83,7 +95,7 @@ export class MirrorTap implements PortTap {
     const handler = this.handlers.get(server.port);
     if (!handler) return; // a port being stopped: only the copies already handed over go on
     const inbound = new Readable({ read() {} });
-    const copy = { port: server.port, inbound };
+    const copy = new Copy(id, server.port, inbound);
     this.copies.set(id, copy);
     const connection: TappedConnection = {
       port: server.port,
@@ -91,7 +103,7 @@ export class MirrorTap implements PortTap {
       local: endpoint(server),
       inbound,
       reply: null,
-      destroy: () => this.end(id, copy),
+      destroy: () => this.end(copy),
     };
     handler(connection);
   }
@@ -99,15 +111,20 @@ export class MirrorTap implements PortTap {
   private data(id: number, bytes: Uint8Array): void {
     const copy = this.copies.get(id);
     if (!copy) return;
-    if (copy.inbound.readableLength > MAX_UNREAD_BYTES) {
-      this.log.warn("a mirrored connection's subscriber fell behind; its copy ends", {
-        port: copy.port,
-        unread: copy.inbound.readableLength,
-      });
-      this.end(id, copy);
+    if (!this.budget.allows(copy)) {
+      this.cutBehind(copy);
       return;
     }
     copy.inbound.push(bytes);
+    for (const behind of this.budget.overTotal(this.copies.values(), Date.now())) this.cutBehind(behind);
+  }
+
+  private cutBehind(copy: Copy): void {
+    this.log.warn("a mirrored connection's subscriber fell behind; its copy ends", {
+      port: copy.port,
+      unread: copy.unreadBytes,
+    });
+    this.end(copy);
   }
 
   private closed(id: number, reason: CloseReason): void {
@@ -115,12 +132,12 @@ export class MirrorTap implements PortTap {
     if (!copy) return;
     if (reason !== "finished") this.log.debug("mirrored connection ended", { port: copy.port, reason });
     // A finished copy already ended its stream; it closes once read. Any other end cuts it short.
-    this.end(id, copy, reason === "finished");
+    this.end(copy, reason === "finished");
   }
 
-  private end(id: number, copy: Copy, finished = false): void {
-    if (this.copies.get(id) !== copy) return;
-    this.copies.delete(id);
+  private end(copy: Copy, finished = false): void {
+    if (this.copies.get(copy.id) !== copy) return;
+    this.copies.delete(copy.id);
     if (!finished) copy.inbound.destroy();
     if (!this.handlers.has(copy.port) && ![...this.copies.values()].some((other) => other.port === copy.port))
       this.refilter();
