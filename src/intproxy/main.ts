@@ -175,7 +175,11 @@ export async function runIntproxy(env: NodeJS.ProcessEnv = process.env): Promise
     },
   });
   const composeEnv = envComposerFor(settings.envFeature, process.cwd());
-  const outgoing = new OutgoingRelay(agent, log);
+  // A live outgoing connection keeps the intproxy up like a layer does: a forked child may hold it alone.
+  const outgoing = new OutgoingRelay(agent, log, {
+    opened: () => idle.peerArrived(),
+    closed: () => idle.peerLeft(),
+  });
   const incoming = new IncomingProxy(agent, log, (port) => httpFilterFor(settings.httpFilter, port));
   const httpReplayer = new HttpReplayer({
     agent,

@@ -72,6 +72,11 @@ export class InterceptStream {
     return new InterceptStream(agentConnId, agent, server, socketAddressFromIp(host, port), null, onGone);
   }
 
+  /** Whether the program's socket has connected. */
+  get connected(): boolean {
+    return this.socket !== null;
+  }
+
   /** Bytes from the remote end. */
   fromAgent(data: Uint8Array): void {
     if (!this.socket) {

@@ -27,6 +27,8 @@ export class OutgoingRelay {
   constructor(
     private readonly agent: ProtocolClient,
     private readonly log: Logger,
+    /** Told when a connection's intercept opens and when it is gone (the intproxy's idle timer). */
+    private readonly lifetime: { opened(): void; closed(): void },
   ) {}
 
   /** Answers a layer's `Connect` with `Connected{interceptAddress}` or the agent's error. */
@@ -46,6 +48,7 @@ export class OutgoingRelay {
       return errorReply(EIO, ErrorKind.io, `cannot open a local intercept: ${(error as Error).message}`);
     }
     this.intercepts.set(agentConnId, intercept);
+    this.lifetime.opened();
     const owned = this.ofLayer.get(layerId) ?? new Set();
     owned.add(agentConnId);
     this.ofLayer.set(layerId, owned);
@@ -87,9 +90,15 @@ export class OutgoingRelay {
     return false;
   }
 
-  /** A layer left: its connections go with it. */
+  /**
+   * A layer left. Its connected sockets may live on in children it forked, so they end with the socket
+   * itself (streams) or its silence (datagrams); only intercepts nobody connected to yet go now.
+   */
   layerEnded(layerId: number): void {
-    for (const connId of this.ofLayer.get(layerId) ?? []) this.intercepts.get(connId)?.destroy();
+    for (const connId of this.ofLayer.get(layerId) ?? []) {
+      const intercept = this.intercepts.get(connId);
+      if (intercept instanceof InterceptStream && !intercept.connected) intercept.destroy();
+    }
     this.ofLayer.delete(layerId);
   }
 
@@ -108,7 +117,7 @@ export class OutgoingRelay {
   }
 
   private forget(agentConnId: bigint, layerId: number): void {
-    this.intercepts.delete(agentConnId);
+    if (this.intercepts.delete(agentConnId)) this.lifetime.closed();
     this.ofLayer.get(layerId)?.delete(agentConnId);
   }
 }

@@ -227,6 +227,28 @@ print("got=" + client.recv(100).decode())
     expect(result.stdout.trim()).toBe("got=myself");
   });
 
+  test("a connection outlives the process that opened it in a child it forked", async () => {
+    const script = `
+import os, socket, sys, time
+s = socket.create_connection(("${echo.ip}", 7000), timeout=20)
+if os.fork() > 0:
+    os._exit(0)  # the parent (and its layer session) goes away at once
+time.sleep(6.5)  # longer than the intproxy's idle timeout once no layer is left (5 s)
+s.sendall(b"from the child"); s.shutdown(socket.SHUT_WR)
+with open(sys.argv[1], "w") as out: out.write(s.recv(100).decode())
+`;
+    const out = join(bin, "child-reply");
+    await session.exec(["--", "python3", "-c", script, out]);
+    let reply = "";
+    for (let waited = 0; waited < 30_000 && reply === ""; waited += 100) {
+      await Bun.sleep(100);
+      reply = await Bun.file(out)
+        .text()
+        .catch(() => "");
+    }
+    expect(reply).toBe("from the child");
+  });
+
   test("unix_streams: a matching path is the pod's unix socket", async () => {
     const config = join(bin, "unix.json");
     writeFileSync(
