@@ -158,7 +158,7 @@ bool incoming_bind(int fd, const struct sockaddr *addr, socklen_t len, int *resu
       .type = SOCK_STREAM,
       .owner_id = OWNER_ID(KIND_BOUND, 0, port),
       .local = requested,
-      .local_len = len,
+      .local_len = len < sizeof(requested) ? len : sizeof(requested),
   };
   socket_table_put(fd, &info);
   /* Some runtimes (node) read errno after a successful bind. */
@@ -202,8 +202,8 @@ bool incoming_listen(int fd, int backlog, int *result) {
   uint16_t remote_port = remote_port_of(config, OWNER_PORT(info.owner_id));
   struct sockaddr_storage actual;
   socklen_t actual_len;
-  int slot = claim_slot(remote_port);
-  if (slot < 0 || real_sockname(fd, &actual, &actual_len) != 0) {
+  int slot = real_sockname(fd, &actual, &actual_len) == 0 ? claim_slot(remote_port) : -1;
+  if (slot < 0) {
     errno = saved_errno;
     return true;
   }
