@@ -14,8 +14,8 @@ import { join } from "node:path";
 import { startRecorder } from "../test/e2e/mirror-recorder.ts";
 import { sampleApps } from "../test/simulator/index.ts";
 import { type PodSession, startPodSession } from "../test/support/pod-session.ts";
-import { outgoingRows } from "./bench-outgoing.ts";
 import { p5f } from "./bench-http-filter.ts";
+import { outgoingRows } from "./bench-outgoing.ts";
 import { p5 } from "./bench-steal.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
