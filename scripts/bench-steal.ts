@@ -5,6 +5,7 @@
  *       plus the p50 latency the steal adds (same run, same program).
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startLocal } from "../test/e2e/steal-harness.ts";
@@ -13,8 +14,19 @@ import type { PodSession } from "../test/support/pod-session.ts";
 import type { Row } from "./bench.ts";
 
 const POD_PORT = 8080;
-/** Where the stolen program really listens on the laptop (`listen_ports`), so the baseline can reach it. */
-const LOCAL_PORT = 38080;
+
+/** A port free on the laptop right now: where the stolen program really listens (`listen_ports`), so the
+ * baseline can reach it. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
 
 /** `threads` keep-alive connections, `count` sequential requests each; prints requests/s and p50. */
 const KEEP_ALIVE_CLIENT = `
@@ -55,10 +67,11 @@ export async function p5(
   const perThread = String(Math.ceil(requests / threads));
   const client = await session.cluster.addClient("p5");
   const scratch = mkdtempSync(join(tmpdir(), "mirrord-bench-p5-"));
+  const localPort = await freePort();
   const local = await startLocal(
     session.agentAddress,
     scratch,
-    { mode: "steal", listen_ports: [[POD_PORT, LOCAL_PORT]] },
+    { mode: "steal", listen_ports: [[POD_PORT, localPort]] },
     ["http", String(POD_PORT)],
   );
   try {
@@ -66,7 +79,7 @@ export async function p5(
     // Warm-up of both paths, then the measured runs.
     await client.exec(["python3", "-c", KEEP_ALIVE_CLIENT, session.pod.ip, String(POD_PORT), "1", "50"]);
     const direct = parse(
-      await run(["python3", "-c", KEEP_ALIVE_CLIENT, "127.0.0.1", String(LOCAL_PORT), ...args], {
+      await run(["python3", "-c", KEEP_ALIVE_CLIENT, "127.0.0.1", String(localPort), ...args], {
         timeoutMs: 300_000,
       }),
       "direct",
