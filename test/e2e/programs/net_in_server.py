@@ -4,7 +4,8 @@ usage: net_in_server.py http|tcp PORT [HOST]
 
 http: answers every request with JSON {side, path, peer (accept's address), peername, sockname, body_bytes}.
 tcp:  answers each connection's bytes with b"local:" + the bytes, per read, until the client finishes.
-Prints "listening <real port>" once listen() returned (the port is subscribed by then).
+Prints "listening <real port>" once listen() returned (the port is subscribed by then), and
+"request <method> <path> <body bytes>" for every HTTP request it reads.
 """
 import json
 import socket
@@ -35,6 +36,7 @@ def serve_http(conn, peer):
                     return
                 buffer += chunk
             body, buffer = buffer[:length], buffer[length:]
+            print("request", method, path, len(body), flush=True)
             reply = json.dumps({
                 "side": "local",
                 "method": method,
