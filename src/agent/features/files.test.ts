@@ -3,9 +3,9 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  statSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
