@@ -12,8 +12,9 @@ import {
 import { envRequestOf } from "../env/compose.ts";
 import { layerPathForExec } from "../layer-asset/index.ts";
 import { replaceProcessImage, selfCommand, startDetached } from "../platform/index.ts";
+import { sipCommandForExec } from "../sip/index.ts";
 import { connectIntproxy } from "../transport/client.ts";
-import { childEnvironment } from "./child-env.ts";
+import { childEnvironment, preloadVariableFor } from "./child-env.ts";
 import { linkKindOf } from "./elf.ts";
 import { encodeLayerConfig, LAYER_CONFIG_ENV } from "./layer-config.ts";
 import type { Progress } from "./progress.ts";
@@ -81,6 +82,7 @@ export async function runExec(inputs: ExecInputs): Promise<never> {
     },
     layerPath: layer.path,
     unset: config.feature.env.unset ?? [],
+    preloadVariable: preloadVariableFor(process.platform),
   });
 
   const [program = "", ...args] = inputs.command;
@@ -97,14 +99,37 @@ export async function runExec(inputs: ExecInputs): Promise<never> {
       `${binary} is statically linked: mirrord's layer cannot be loaded into it (its dynamically linked children still get it)`,
     );
   }
+  const command = sipSafeCommand(binary, [program, ...args], config, childEnv, progress);
   progress.info(`Running command: ${inputs.command.join(" ")}`);
   progress.info("Ready!");
-  const errno = replaceProcessImage(binary, [program, ...args], childEnv);
+  const errno = replaceProcessImage(command.path, command.argv, childEnv);
   const name = ERRNO_NAMES[errno] ?? `errno ${errno}`;
   throw new CliError(
     `Failed to execute binary \`${program}\` with args ${JSON.stringify(args)}: execve failed with ${name}`,
     errno === 7 ? "the environment is too large: try `feature.env.load_from_process`" : undefined,
   );
+}
+
+/** On macOS, a SIP-patched copy when dyld would drop the layer for the program; unchanged elsewhere. */
+function sipSafeCommand(
+  binary: string,
+  argv: string[],
+  config: ResolvedConfig,
+  env: Record<string, string>,
+  progress: Progress,
+): { path: string; argv: string[] } {
+  try {
+    const command = sipCommandForExec(binary, argv, config, env);
+    for (const { original, copy, reasons } of command.patched) {
+      progress.info(`SIP: ${original} runs as the patched copy ${copy} (${reasons.join("; ")})`);
+    }
+    return command;
+  } catch (error) {
+    throw new CliError(
+      `could not prepare ${binary} for the layer under SIP: ${(error as Error).message}`,
+      "add the program to `skip_sip` to run it without the layer",
+    );
+  }
 }
 
 async function startIntproxy(
@@ -121,6 +146,9 @@ async function startIntproxy(
     MIRRORD_INTPROXY_START_IDLE_TIMEOUT: String(proxy.start_idle_timeout),
     MIRRORD_INTPROXY_IDLE_TIMEOUT: String(proxy.idle_timeout),
     [RESOLVED_CONFIG_ENV]: serializeForLayer(config),
+    // Our stderr, handed over as the intproxy's fd 3, is the program's too (we become it: same PID).
+    MIRRORD_INTPROXY_USER_STDERR_FD: "3",
+    MIRRORD_INTPROXY_PROGRAM_PID: String(process.pid),
   });
   if (secretHex) intproxyEnv.MIRRORD_AGENT_SECRET = secretHex;
   if (proxy.log_destination) intproxyEnv.MIRRORD_INTPROXY_LOG_DESTINATION = proxy.log_destination;
@@ -128,7 +156,7 @@ async function startIntproxy(
   const self = selfCommand(["intproxy"]);
   const timeoutMs = Math.max(config.agent.startup_timeout, 5) * 1000;
   try {
-    const { line } = await startDetached(self.path, self.argv, intproxyEnv, timeoutMs);
+    const { line } = await startDetached(self.path, self.argv, intproxyEnv, timeoutMs, [2]);
     return line;
   } catch (error) {
     throw new CliError(

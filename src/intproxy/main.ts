@@ -23,6 +23,7 @@ import { HttpReplayer } from "./incoming-http.ts";
 import { httpFilterFor } from "./incoming-http-filter.ts";
 import { LayerSession } from "./layer-session.ts";
 import { OutgoingRelay } from "./outgoing.ts";
+import { type ProgramStderr, programStderr } from "./program-stderr.ts";
 
 export const INTPROXY_VERSION: string = packageJson.version;
 const AGENT_CONNECT_TIMEOUT_MS = 10_000;
@@ -45,6 +46,8 @@ export interface IntproxySettings {
   envFeature: EnvFeature;
   /** `feature.network.incoming.http_filter` (absent: stolen ports are stolen whole). */
   httpFilter: HttpFilterConfig;
+  /** Where the agent's warnings and errors reach the user (`MIRRORD_INTPROXY_PROGRAM_PID`). */
+  userStderr: ProgramStderr;
 }
 
 function seconds(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -78,6 +81,7 @@ export function readSettings(env: NodeJS.ProcessEnv): IntproxySettings {
       logLevel: parseLogLevel(env.MIRRORD_INTPROXY_LOG_LEVEL),
       envFeature: resolved?.feature.env ?? {},
       httpFilter: resolved?.feature.network.incoming.http_filter ?? {},
+      userStderr: programStderr(env.MIRRORD_INTPROXY_USER_STDERR_FD, env.MIRRORD_INTPROXY_PROGRAM_PID),
     };
   } catch (error) {
     if (error instanceof IntproxyStartError) throw error;
@@ -125,9 +129,17 @@ function listenOnLoopback(server: ReturnType<typeof createServer>): Promise<numb
   });
 }
 
-function logUnsolicited(log: Logger, { message }: Frame): void {
-  if (message.type === "Log") log.log(message.level, `agent: ${message.message}`);
-  else log.debug("agent message with no request to answer", { type: message.type });
+/** The agent's `Log`s go to the log file; warnings and errors also to the user, as mirrord prints them. */
+function logUnsolicited(log: Logger, userStderr: ProgramStderr, { message }: Frame): void {
+  if (message.type !== "Log") {
+    log.debug("agent message with no request to answer", { type: message.type });
+    return;
+  }
+  log.log(message.level, `agent: ${message.message}`);
+  if (message.level === "warn" || message.level === "error")
+    userStderr.write(
+      `mirrord: ${message.level === "warn" ? "warning" : "error"} from the agent: ${message.message}\n`,
+    );
 }
 
 /**
@@ -210,7 +222,7 @@ export async function runIntproxy(env: NodeJS.ProcessEnv = process.env): Promise
   });
   agent.onUnsolicited((frame) => {
     if (!outgoing.receive(frame.message) && !incoming.receive(frame) && !httpReplayer.receive(frame.message))
-      logUnsolicited(log, frame);
+      logUnsolicited(log, settings.userStderr, frame);
   });
   agent.onClose((reason) => {
     if (exiting) return;

@@ -45,6 +45,8 @@ let scratch: string;
 let configs = 0;
 
 interface LocalProgram {
+  /** What `mirrord exec` and the program printed on stderr so far. */
+  stderr(): string;
   stop(): Promise<void>;
 }
 
@@ -67,21 +69,28 @@ async function startLocal(
     stdout: "pipe",
     stderr: "pipe",
   });
-  let output = "";
-  const collect = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) output += new TextDecoder().decode(chunk);
+  let stdout = "";
+  let stderr = "";
+  const collect = async (stream: ReadableStream<Uint8Array>, append: (text: string) => void) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) append(decoder.decode(chunk, { stream: true }));
   };
-  void collect(child.stdout);
-  void collect(child.stderr);
+  void collect(child.stdout, (text) => {
+    stdout += text;
+  });
+  void collect(child.stderr, (text) => {
+    stderr += text;
+  });
   const deadline = Date.now() + 30_000;
-  while (!/^\d+$/m.test(output)) {
+  while (!/^\d+$/m.test(stdout)) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`the local program did not start listening: ${output}`);
+      throw new Error(`the local program did not start listening: ${stdout}${stderr}`);
     }
     await Bun.sleep(50);
   }
   return {
+    stderr: () => stderr,
     stop: async () => {
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
@@ -249,6 +258,39 @@ for path, agent in [("/orders", "python"), ("/health/live", "python"), ("/ready"
       }
     } finally {
       await alice.stop();
+    }
+  }, 120_000);
+
+  test("overlapping filters of two runs: the later run's stderr shows the agent's warning", async () => {
+    const first = await startLocal(session, "first", PYTHON_POD_PORT, {
+      mode: "steal",
+      http_filter: { header_filter: "^x-user: alice$" },
+    });
+    try {
+      const later = await startLocal(session, "later", PYTHON_POD_PORT, {
+        mode: "steal",
+        http_filter: { header_filter: "^x-user: a" },
+      });
+      try {
+        const out = await fromClient(
+          client,
+          curlRequests(url, [
+            { path: "/both", headers: ["x-user: alice"] },
+            { path: "/later-only", headers: ["x-user: anna"] },
+          ]),
+        );
+        expect(sidesOf(out)).toEqual(["first /both", "later /later-only"]);
+        const deadline = Date.now() + 20_000;
+        while (!/warning from the agent/.test(later.stderr()) && Date.now() < deadline) await Bun.sleep(50);
+        expect(later.stderr()).toMatch(
+          /^mirrord: warning from the agent: an HTTP request on port \d+ \(GET [^)]*\/both\) matched your HTTP filter but went to another mirrord session .* the two filters overlap/m,
+        );
+        expect(first.stderr()).not.toContain("warning from the agent");
+      } finally {
+        await later.stop();
+      }
+    } finally {
+      await first.stop();
     }
   }, 120_000);
 });

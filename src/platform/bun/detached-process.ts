@@ -3,7 +3,8 @@
  * user's program does not reach it) and re-parented to init (so it never becomes a surprise child of
  * the program `mirrord exec` turns into). Waits for the one line it prints when ready.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcessByStdio, spawn } from "node:child_process";
+import type { Readable } from "node:stream";
 
 export interface DetachedStart {
   /** The first line the process printed on stdout. */
@@ -19,14 +20,17 @@ export function startDetached(
   argv: readonly string[],
   env: Record<string, string>,
   timeoutMs: number,
+  /** Our fds the process gets as its fds 3, 4, … (e.g. our stderr, for messages meant for the user). */
+  passFds: readonly number[] = [],
 ): Promise<DetachedStart> {
   // `sh -c '"$@" &'` forks the real process and exits at once: the process is orphaned to init.
+  // Fds 1 and 2 are pipes whatever follows them; TypeScript loses that through the spread.
   const shell = spawn("/bin/sh", ["-c", '"$@" &', "sh", path, ...argv.slice(1)], {
     detached: true,
     env,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", "pipe", "pipe", ...passFds],
     argv0: "sh",
-  });
+  }) as ChildProcessByStdio<null, Readable, Readable>;
   return new Promise((resolve, reject) => {
     let stdout = "";
     let stderr = "";
