@@ -18,6 +18,11 @@ struct route {
 };
 
 static struct route routes[ROUTES];
+/* Slots holding a route: while none do (most programs never send UDP through mirrord), a close, dup or
+ * datagram skips the scan of every slot. Raised before a slot is filled, lowered after it is freed. */
+static atomic_int routes_in_use;
+
+static bool no_routes(void) { return atomic_load_explicit(&routes_in_use, memory_order_acquire) == 0; }
 
 __attribute__((constructor)) static void routes_init(void) {
   for (int i = 0; i < ROUTES; i++) routes[i].fd = -1;
@@ -53,6 +58,7 @@ bool outgoing_udp_add(int fd, const struct sockaddr_storage *remote, socklen_t r
       write_end(route);
       continue;
     }
+    atomic_fetch_add_explicit(&routes_in_use, 1, memory_order_acq_rel);
     route->fd = fd;
     route->remote = *remote;
     route->remote_len = remote_len;
@@ -84,6 +90,7 @@ static bool read_route(int i, int fd, struct route *copy) {
 bool outgoing_udp_intercept(int fd, const struct sockaddr *remote, socklen_t remote_len, struct sockaddr_storage *out,
                             socklen_t *out_len) {
   struct route copy;
+  if (no_routes()) return false;
   for (int i = 0; i < ROUTES; i++) {
     if (!read_route(i, fd, &copy) || !same_endpoint(remote, remote_len, &copy.remote, copy.remote_len)) continue;
     *out = copy.intercept;
@@ -96,6 +103,7 @@ bool outgoing_udp_intercept(int fd, const struct sockaddr *remote, socklen_t rem
 bool outgoing_udp_remote(int fd, const struct sockaddr *source, socklen_t source_len, struct sockaddr_storage *out,
                          socklen_t *out_len) {
   struct route copy;
+  if (no_routes()) return false;
   for (int i = 0; i < ROUTES; i++) {
     if (!read_route(i, fd, &copy) || !same_endpoint(source, source_len, &copy.intercept, copy.intercept_len)) continue;
     *out = copy.remote;
@@ -106,17 +114,21 @@ bool outgoing_udp_remote(int fd, const struct sockaddr *source, socklen_t source
 }
 
 static void forget(int fd) {
+  if (no_routes()) return;
   for (int i = 0; i < ROUTES; i++) {
     struct route *route = &routes[i];
     if (route->fd != fd) continue;
     while (!try_write_begin(route)) {
     }
-    if (route->fd == fd) route->fd = -1;
+    bool freed = route->fd == fd;
+    if (freed) route->fd = -1;
     write_end(route);
+    if (freed) atomic_fetch_sub_explicit(&routes_in_use, 1, memory_order_acq_rel);
   }
 }
 
 static void duplicated(int from, int to) {
+  if (no_routes()) return;
   forget(to);
   struct route copy;
   for (int i = 0; i < ROUTES; i++)
