@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { type AddressInfo, connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_AGENT_IMAGE } from "../../src/config/agent.ts";
@@ -273,15 +273,27 @@ describe.skipIf(unavailable !== undefined)("mirrord diagnose latency", () => {
   }, 60_000);
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen({ host: "127.0.0.1", port: 0 }, () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
+/** `count` distinct free loopback ports: every probe listener stays open until all are chosen. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const server = createServer();
+          server.once("error", reject);
+          server.listen({ host: "127.0.0.1", port: 0 }, () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as AddressInfo).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+async function freePort(): Promise<number> {
+  const [port] = await freePorts(1);
+  return port as number;
 }
 
 /** A running `mirrord port-forward`, its output so far, and a way to wait for a line of it. */
@@ -333,7 +345,7 @@ describe.skipIf(unavailable !== undefined)("mirrord port-forward", () => {
   test("-L by name and by IP reaches a service only the pod can reach; Ctrl-C removes the agent", async () => {
     const direct = await run(["curl", "-sS", "--max-time", "3", `http://${orders.ip}:8080/`]);
     expect(direct.code).not.toBe(0);
-    const [byName, byIp, closed] = [await freePort(), await freePort(), await freePort()];
+    const [byName, byIp, closed] = (await freePorts(3)) as [number, number, number];
     const forward = startPortForward([
       "-f",
       sessionConfig(),
