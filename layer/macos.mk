@@ -8,11 +8,6 @@ BUILD   ?= build/darwin-$(ARCH)
 CFLAGS  ?= -O2
 VERSION ?= $(shell node -p "require('../package.json').version" 2>/dev/null || echo 0.0.0)
 
-# PCRE2 (the fs path patterns) is linked statically, so the dylib needs only libSystem: point these at a
-# PCRE2 built for ARCH (scripts/release passes its MIRRORD_DARWIN_PCRE2 prefix).
-PCRE2_CFLAGS ?=
-PCRE2_LIBS   ?= -lpcre2-8
-
 # Each hooked `name` is compiled as `mirrord_hook_name`, so it does not clash with libSystem's
 # symbol and interpose.c can name both.
 HOOK_NAMES   := $(shell sed -n 's/^MIRRORD_HOOK(\([A-Za-z0-9_]*\)).*/\1/p' macos/hooks.def)
@@ -21,10 +16,21 @@ HOOK_RENAMES := $(foreach hook,$(HOOK_NAMES),-D$(hook)=mirrord_hook_$(hook))
 ARCH_FLAGS := $(if $(findstring zig,$(CC)),,-arch $(ARCH))
 BASE_FLAGS := $(CFLAGS) $(ARCH_FLAGS) -mmacosx-version-min=11.0 -DMIRRORD_LAYER_VERSION=\"$(VERSION)\" \
               -std=gnu11 -fPIC -fvisibility=hidden -Wall -Wextra -Werror -D_DARWIN_C_SOURCE \
-              -Wno-deprecated-declarations $(PCRE2_CFLAGS)
+              -Wno-deprecated-declarations -Wno-unknown-warning-option -Imacos/include
 # syscall(2) is deprecated on macOS but still the raw path sys.h needs; hence -Wno-deprecated-declarations.
+# GCC-only pragmas (-Wnonnull-compare) are unknown to clang; hence -Wno-unknown-warning-option.
+# macos/include/ supplies <sys/syscall.h> (XNU numbers) and <sys/statfs.h> for the portable sources.
 
-SOURCES := $(shell find src -name "*.c" | sort)
+# Sources built only for Linux: they rest on Linux-only interfaces (statx, getdents64, struct stat64 and
+# dirent64, glibc's fortified and __xstat entry points, fopencookie, /proc, SO_DOMAIN, raw mmap). On macOS
+# the fs and network (incoming/outgoing) features are therefore absent, and so is PCRE2 (only the fs and
+# outgoing filters use it); env, hostname and DNS work.
+LINUX_ONLY := src/fdtable.c src/outgoing_filter.c src/fs_ops.c src/fs_policy.c src/real_fs.c src/remote_file.c src/remote_fs.c \
+              src/remote_listing.c src/socket_table.c src/outgoing.c src/incoming.c src/outgoing_udp.c \
+              $(wildcard src/hooks/fs_*.c) src/hooks/net_incoming.c src/hooks/net_names.c \
+              src/hooks/net_outgoing.c
+
+SOURCES := $(filter-out $(LINUX_ONLY),$(shell find src -name "*.c" | sort))
 OBJECTS := $(SOURCES:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/macos/interpose.o
 HEADERS := $(shell find src macos -name "*.h" -o -name "*.def")
 TARGET  := $(BUILD)/libmirrord_layer.dylib
@@ -41,7 +47,7 @@ $(BUILD)/obj/%.o: src/%.c $(HEADERS)
 	$(CC) $(BASE_FLAGS) $(HOOK_RENAMES) -include macos/compat.h -c $< -o $@
 
 $(TARGET): $(OBJECTS)
-	$(CC) $(BASE_FLAGS) -dynamiclib -install_name @rpath/libmirrord_layer.dylib -Wl,-undefined,error $^ -o $@ $(PCRE2_LIBS)
+	$(CC) $(BASE_FLAGS) -dynamiclib -install_name @rpath/libmirrord_layer.dylib -Wl,-undefined,error $^ -o $@
 
 clean:
 	rm -rf $(BUILD)

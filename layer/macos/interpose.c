@@ -2,6 +2,7 @@
  * every other image's calls to `replacee` to `replacement`; calls from this image itself are not
  * rerouted, so the real function stays reachable (real.c's dlsym(RTLD_NEXT, …) finds it too).
  * Built only by macos.mk, without the renaming flags, so `name` here is libSystem's function. */
+#include <netdb.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -10,9 +11,11 @@ struct interpose_entry {
   const void *replacee;
 };
 
-#define MIRRORD_HOOK(name)                                                        \
-  extern __typeof__(name) mirrord_hook_##name;                                    \
-  __attribute__((used, section("__DATA,__interpose"))) static const struct interpose_entry \
-      interpose_##name = {(const void *)&mirrord_hook_##name, (const void *)&name};
+/* Exported rather than static: Zig's Mach-O linker (0.11) dead-strips an unreferenced static section
+ * even when marked used, and an image without its __interpose entries silently hooks nothing. */
+#define MIRRORD_HOOK(name)                                                                           \
+  extern __typeof__(name) mirrord_hook_##name;                                                       \
+  __attribute__((used, visibility("default"), section("__DATA,__interpose"))) const struct interpose_entry \
+      mirrord_interpose_##name = {(const void *)&mirrord_hook_##name, (const void *)&name};
 #include "hooks.def"
 #undef MIRRORD_HOOK

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { appendLibrary, childEnvironment } from "./child-env.ts";
+import { appendLibrary, childEnvironment, preloadVariableFor } from "./child-env.ts";
 
 const base = { remote: {}, mirrord: {}, layerPath: "/cache/libmirrord_layer.so", unset: [] };
 
@@ -48,6 +48,24 @@ describe("childEnvironment", () => {
     const env = childEnvironment({ ...base, local: {}, preloadVariable: "DYLD_INSERT_LIBRARIES" });
     assert.equal(env.DYLD_INSERT_LIBRARIES, "/cache/libmirrord_layer.so");
     assert.equal("LD_PRELOAD" in env, false);
+  });
+});
+
+describe("preloadVariableFor", () => {
+  it("picks dyld's variable on macOS and ld.so's on Linux and everywhere else", () => {
+    assert.equal(preloadVariableFor("darwin"), "DYLD_INSERT_LIBRARIES");
+    assert.equal(preloadVariableFor("linux"), "LD_PRELOAD");
+    assert.equal(preloadVariableFor("freebsd"), "LD_PRELOAD");
+  });
+
+  it("feeds childEnvironment so only that platform's variable carries the layer", () => {
+    const env = childEnvironment({
+      ...base,
+      local: { LD_PRELOAD: "/user.so" },
+      preloadVariable: preloadVariableFor("darwin"),
+    });
+    assert.equal(env.DYLD_INSERT_LIBRARIES, "/cache/libmirrord_layer.so");
+    assert.equal(env.LD_PRELOAD, "/user.so");
   });
 });
 

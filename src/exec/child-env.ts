@@ -1,5 +1,12 @@
 /** The environment `mirrord exec` hands to the user's program (cli-config.md §6.1 steps 9h and 11). */
 
+/** The variable the dynamic loader reads extra libraries from: ld.so's, or dyld's on macOS. */
+export type PreloadVariable = "LD_PRELOAD" | "DYLD_INSERT_LIBRARIES";
+
+export function preloadVariableFor(platform: NodeJS.Platform): PreloadVariable {
+  return platform === "darwin" ? "DYLD_INSERT_LIBRARIES" : "LD_PRELOAD";
+}
+
 export interface ChildEnvInputs {
   /** This process's environment. */
   local: Record<string, string | undefined>;
@@ -7,11 +14,12 @@ export interface ChildEnvInputs {
   remote: Record<string, string>;
   /** mirrord's own variables for the layer (resolved config, intproxy address, …). */
   mirrord: Record<string, string>;
-  /** Absolute path of the extracted layer, appended to LD_PRELOAD. */
+  /** Absolute path of the extracted layer, appended to the preload variable. */
   layerPath: string;
   /** `feature.env.unset`: removed at the end, names compared case-insensitively. */
   unset: readonly string[];
-  preloadVariable?: "LD_PRELOAD" | "DYLD_INSERT_LIBRARIES";
+  /** Where the layer goes: `preloadVariableFor(process.platform)`; LD_PRELOAD when absent. */
+  preloadVariable?: PreloadVariable;
 }
 
 /** Local env, then the remote one on top (remote wins), then mirrord's variables, minus `unset`. */
