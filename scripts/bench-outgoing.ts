@@ -3,7 +3,8 @@
  *   P4: bytes/s a program on the laptop receives from a cluster-only service through mirrord ÷ the same
  *       client run directly inside the pod's network namespace (same run, same server).
  *   P4f: the same transfer through the simulator's port-forward alone, which every mirrord byte also
- *       crosses (socat with its default 8 KiB buffers): what P4 can reach at best on this machine.
+ *       crosses (socat moving 64 KiB per write), with a socat in the pod standing in for the agent: what P4
+ *       can reach at best on this machine.
  *   P8: peak RSS (VmHWM) of a fresh agent that served only P4; baseline: the same agent's peak before it
  *       served anything.
  */
@@ -77,6 +78,8 @@ export async function outgoingRows(session: PodSession, runs: number): Promise<R
   // The same bytes through the simulator's port-forward alone: the ceiling of any agent behind it.
   const relay = session.cluster.spawnInPodNetns(session.pod, [
     "socat",
+    "-b",
+    String(64 << 10),
     `TCP-LISTEN:${BULK_RELAY_PORT},fork,reuseaddr`,
     `TCP:${service.ip}:${BULK_PORT}`,
   ]);

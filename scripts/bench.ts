@@ -6,7 +6,7 @@
  *   P5: stolen HTTP keep-alive requests/s ÷ direct to the local program, added p50 (see bench-steal.ts).
  *   P5f: filtered steal, matching and other requests/s ÷ direct, added p50 (see bench-http-filter.ts).
  *   P7: wall time of `mirrord exec -- true` over connect_tcp minus a bare `true` (medians).
- * Later issues add rows (files, network, HTTP filtering).
+ * Later issues add rows (files, network, HTTP filtering). BENCH_ONLY=P4,P5 runs only some rows.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -297,15 +297,21 @@ const session = await startPodSession("bench", {
   app: sampleApps.httpEcho(8080),
   ports: [8080],
 });
+/** BENCH_ONLY=P1,P4 runs only the groups producing those rows (a group such as P1-P3 runs whole). */
+const only = process.env.BENCH_ONLY?.split(",").map((id) => id.trim().toUpperCase());
+const groups: [string[], () => Promise<Row | Row[]>][] = [
+  [["P1", "P2", "P3"], () => filesRows(session)],
+  [["P7"], () => p7(session)],
+  [["P6"], () => p6(session)],
+  [["P4", "P4F", "P8"], () => outgoingRows(session, Math.min(RUNS, 5))],
+  [["P5"], () => p5(session)],
+  [["P5F"], () => p5f(session)],
+];
 try {
-  printTable([
-    ...(await filesRows(session)),
-    await p7(session),
-    await p6(session),
-    ...(await outgoingRows(session, Math.min(RUNS, 5))),
-    await p5(session),
-    ...(await p5f(session)),
-  ]);
+  const rows: Row[] = [];
+  for (const [ids, measure] of groups)
+    if (!only || ids.some((id) => only.includes(id))) rows.push(...[await measure()].flat());
+  printTable(rows);
 } finally {
   await session.destroy();
 }

@@ -8,6 +8,9 @@ import { netnsPath } from "./network.ts";
 import { SimProcess, waitFor } from "./process.ts";
 
 const READY_TIMEOUT_MS = 5_000;
+/** Bytes socat moves per read/write. Its default, 8 KiB, held bulk transfers to a fraction of what a real
+ * port-forward (kubectl copying between streams in 32 KiB+ writes) carries. */
+const RELAY_BUFFER = 64 << 10;
 
 export interface Forward {
   /** Always 127.0.0.1. */
@@ -32,13 +35,23 @@ export async function startForward(
       `--net=${netnsPath(netns)}`,
       "--",
       "socat",
+      "-b",
+      String(RELAY_BUFFER),
       `UNIX-LISTEN:${socketPath},fork,unlink-early`,
       `TCP:127.0.0.1:${podPort},nodelay`,
     ],
     { onSpawn: track },
   );
   const onHost = new SimProcess(
-    ["socat", "-d", "-d", "TCP-LISTEN:0,bind=127.0.0.1,fork,reuseaddr,nodelay", `UNIX-CONNECT:${socketPath}`],
+    [
+      "socat",
+      "-d",
+      "-d",
+      "-b",
+      String(RELAY_BUFFER),
+      "TCP-LISTEN:0,bind=127.0.0.1,fork,reuseaddr,nodelay",
+      `UNIX-CONNECT:${socketPath}`,
+    ],
     { onSpawn: track },
   );
   const close = async () => {
