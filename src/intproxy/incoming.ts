@@ -179,8 +179,12 @@ export class IncomingProxy {
       }
     });
     socket.on("end", () => {
-      if (!local.mirror && local.answered)
-        this.agent.notify({ type: "IncomingData", connId, data: new Uint8Array() });
+      if (local.mirror) return;
+      if (local.answered) this.agent.notify({ type: "IncomingData", connId, data: new Uint8Array() });
+      // Finished without a byte of answer (typically the program died after reading the request: its
+      // socket closes with a FIN, not a reset). Half-open, this socket would never close and the
+      // client would wait forever; it is a dropped connection, which the pod's own app takes (below).
+      else socket.destroy();
     });
     socket.on("error", (error) =>
       this.log.debug("local connection error", { connId: String(connId), error: error.message }),

@@ -18,6 +18,8 @@ export class StolenConnection implements TappedConnection {
     readonly local: Endpoint,
     /** The client's bytes: the socket itself, unless some were already read (see `withReadBytes`). */
     readonly inbound: Readable = socket,
+    /** Bytes already read from the socket (they are `inbound`'s first): what a pass-through replays. */
+    private readonly readAhead: readonly Uint8Array[] = [],
   ) {
     this.reply = socket;
   }
@@ -31,7 +33,7 @@ export class StolenConnection implements TappedConnection {
     if (this.socket.readableEnded) inbound.end();
     else this.socket.pipe(inbound);
     this.socket.resume();
-    return new StolenConnection(this.socket, this.remote, this.local, inbound);
+    return new StolenConnection(this.socket, this.remote, this.local, inbound, [...this.readAhead, head]);
   }
 
   get port(): number {
@@ -51,10 +53,11 @@ export class StolenConnection implements TappedConnection {
 
   /**
    * Connects to the original destination from inside the pod (locally originated traffic is never
-   * redirected) and splices the two sockets; `replay` is what was already read from the client.
+   * redirected) and splices the two sockets; `replay` is what was already read from the client (by
+   * default the bytes read before this connection was handed over: the head the probe check read).
    * Whoever was reading `socket` must have stopped.
    */
-  passThrough(replay: readonly Uint8Array[] = []): void {
+  passThrough(replay: readonly Uint8Array[] = this.readAhead): void {
     const client = this.socket;
     client.unpipe();
     client.removeAllListeners("data");

@@ -1,0 +1,56 @@
+import { expect, test } from "bun:test";
+import { createServer, type Server } from "node:net";
+import type { Message, SocketAddress } from "../protocol/index.ts";
+import type { ProtocolClient } from "../transport/client.ts";
+import type { Logger } from "../transport/log.ts";
+import { IncomingProxy } from "./incoming.ts";
+
+const v4 = (port: number): SocketAddress => ({ kind: "ipv4", ip: Uint8Array.from([10, 0, 0, 1]), port });
+const quietLog = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
+
+/** A fake agent connection that records what the intproxy notifies. */
+function fakeAgent(): { agent: ProtocolClient; notified: Message[]; next: () => Promise<Message> } {
+  const notified: Message[] = [];
+  let waiter: ((message: Message) => void) | null = null;
+  const agent = {
+    request: async (): Promise<Message> => ({ type: "Subscribed" }) as unknown as Message,
+    notify: (message: Message) => {
+      notified.push(message);
+      waiter?.(message);
+    },
+    backlog: () => 0,
+    whenDrained: (callback: () => void) => callback(),
+    holdInput() {},
+    releaseInput() {},
+  } as unknown as ProtocolClient;
+  const next = () =>
+    new Promise<Message>((resolve) => {
+      waiter = resolve;
+    });
+  return { agent, notified, next };
+}
+
+test("a stolen connection the program reads and then closes without answering goes back to the agent as unreachable", async () => {
+  // The program reads the request and closes (as when it dies mid-request): a FIN, not a reset.
+  const server: Server = createServer((socket) => socket.once("data", () => socket.end()));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const { agent, next } = fakeAgent();
+  const proxy = new IncomingProxy(agent, quietLog);
+  await proxy.subscribe(1, {
+    type: "Subscribe",
+    port: 80,
+    mode: "steal",
+    listenAddress: { kind: "ipv4", ip: Uint8Array.from([127, 0, 0, 1]), port },
+  } as never);
+  const answer = next();
+  proxy.receive({
+    message: { type: "NewConnection", connId: 7n, port: 80, remoteAddress: v4(4000), localAddress: v4(80) },
+  } as never);
+  proxy.receive({
+    message: { type: "IncomingData", connId: 7n, data: new TextEncoder().encode("GET / HTTP/1.1\r\n\r\n") },
+  } as never);
+  const message = await Promise.race([answer, Bun.sleep(3_000).then(() => "nothing within 3 s")]);
+  expect(message).toEqual({ type: "IncomingUnreachable", connId: 7n } as never);
+  server.close();
+});
