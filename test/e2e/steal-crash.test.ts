@@ -3,12 +3,9 @@
  * stolen under load leaves the pod serving its own traffic within 2 s and no redirect behind, with
  * either backend; and when its watchdog dies with it, the next agent sweeps the chain it left.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Cluster, type Pod, sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
-import { inPodNetns, loadResults, startAgent, startLoad, startLocal } from "./steal-harness.ts";
+import { describe, expect, test } from "bun:test";
+import { simulatorUnavailableReason } from "../simulator/index.ts";
+import { inPodNetns, loadResults, startAgent, startLoad, startLocal, stealCluster } from "./steal-harness.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING steal crash-safety tests: ${unavailable}`);
@@ -16,44 +13,23 @@ const PORT = 18573;
 /** The pod's app answers again within this long after the agent died. */
 const RECOVERY_S = 2;
 
-let cluster: Cluster;
-let pod: Pod;
-let client: Pod;
-let scratch: string;
 let nextAgentPort = 61400;
-
-beforeAll(async () => {
-  if (unavailable) return;
-  scratch = mkdtempSync(join(tmpdir(), "mirrord-steal-crash-"));
-  cluster = await Cluster.create({ name: "steal-crash" });
-  pod = await cluster.addPod({
-    name: "api",
-    env: { APP_MODE: "cluster" },
-    app: sampleApps.httpEcho(PORT),
-    ports: [PORT],
-  });
-  client = await cluster.addClient("c1");
-}, 60_000);
-
-afterAll(async () => {
-  await cluster?.destroy();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
+const sim = stealCluster("steal-crash", PORT, unavailable);
 
 /** The steal chains in the pod's nat table, each once (its jump and rules mention it again). */
 const iptablesChains = async () => [
-  ...new Set((await inPodNetns(pod, ["iptables", "-t", "nat", "-S"])).match(/MRDIN_\S+/g) ?? []),
+  ...new Set((await inPodNetns(sim.pod, ["iptables", "-t", "nat", "-S"])).match(/MRDIN_\S+/g) ?? []),
 ];
 const nftTables = async () =>
-  (await inPodNetns(pod, ["nft", "list", "tables"])).match(/mirrord_steal_\d+/g) ?? [];
+  (await inPodNetns(sim.pod, ["nft", "list", "tables"])).match(/mirrord_steal_\d+/g) ?? [];
 
 /** Steals PORT through a new agent, SIGKILLs the agent under load, returns the load's results and the kill time. */
 async function killAgentDuringSteal(agentEnv: Record<string, string>, redirects: () => Promise<string[]>) {
-  const agent = await startAgent(cluster, pod, nextAgentPort++, agentEnv);
-  const local = await startLocal(agent.address, scratch, { mode: "steal" }, ["http", String(PORT)]);
+  const agent = await startAgent(sim.cluster, sim.pod, nextAgentPort++, agentEnv);
+  const local = await startLocal(agent.address, sim.scratch, { mode: "steal" }, ["http", String(PORT)]);
   try {
     expect((await redirects()).length).toBe(1);
-    const load = startLoad(cluster, client, pod, PORT, 6);
+    const load = startLoad(sim.cluster, sim.client, sim.pod, PORT, 6);
     await Bun.sleep(2_000);
     const killedAt = Date.now() / 1000;
     process.kill(agent.process.pid, "SIGKILL");
@@ -85,13 +61,13 @@ describe.skipIf(unavailable !== undefined)("steal crash safety", () => {
   }, 90_000);
 
   test("a chain left by an agent that died with its watchdog is swept by the next agent", async () => {
-    const agent = await startAgent(cluster, pod, nextAgentPort++);
-    const local = await startLocal(agent.address, scratch, { mode: "steal" }, ["http", String(PORT)]);
+    const agent = await startAgent(sim.cluster, sim.pod, nextAgentPort++);
+    const local = await startLocal(agent.address, sim.scratch, { mode: "steal" }, ["http", String(PORT)]);
     try {
       const [chain] = await iptablesChains();
       expect(chain).toStartWith(`MRDIN_${agent.process.pid}_`);
       // The whole pod going down: the agent and its watchdog die together.
-      const watchdogs = (await inPodNetns(pod, ["pgrep", "-f", `MRDIN_${agent.process.pid}_`]))
+      const watchdogs = (await inPodNetns(sim.pod, ["pgrep", "-f", `MRDIN_${agent.process.pid}_`]))
         .trim()
         .split("\n");
       for (const pid of [agent.process.pid, ...watchdogs.map(Number)]) process.kill(pid, "SIGKILL");
@@ -101,10 +77,16 @@ describe.skipIf(unavailable !== undefined)("steal crash safety", () => {
       await local.stop();
       agent.process.kill("SIGKILL");
     }
-    const next = await startAgent(cluster, pod, nextAgentPort++);
+    const next = await startAgent(sim.cluster, sim.pod, nextAgentPort++);
     try {
       expect(await iptablesChains()).toEqual([]);
-      const answer = await client.exec(["curl", "-sS", "--max-time", "10", `http://${pod.ip}:${PORT}/`]);
+      const answer = await sim.client.exec([
+        "curl",
+        "-sS",
+        "--max-time",
+        "10",
+        `http://${sim.pod.ip}:${PORT}/`,
+      ]);
       expect(JSON.parse(answer.stdout)).toMatchObject({ mode: "cluster" });
     } finally {
       next.process.kill("SIGKILL");

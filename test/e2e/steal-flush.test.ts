@@ -3,54 +3,38 @@
  * began is cut (its client reconnects into the steal) by default, and keeps going to the pod's app when
  * the flush is off; new connections are stolen either way.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Cluster, type Pod, sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
-import { startAgent, startLocal } from "./steal-harness.ts";
+import { simulatorUnavailableReason } from "../simulator/index.ts";
+import { startAgent, startLocal, stealCluster } from "./steal-harness.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING steal flush tests: ${unavailable}`);
 const PORT = 18673;
 const KEEPALIVE = join(import.meta.dir, "programs", "net_in_keepalive.py");
 
-let cluster: Cluster;
-let pod: Pod;
-let client: Pod;
-let scratch: string;
 let nextAgentPort = 61450;
-
-beforeAll(async () => {
-  if (unavailable) return;
-  scratch = mkdtempSync(join(tmpdir(), "mirrord-steal-flush-"));
-  cluster = await Cluster.create({ name: "steal-flush" });
-  pod = await cluster.addPod({
-    name: "api",
-    env: { APP_MODE: "cluster" },
-    app: sampleApps.httpEcho(PORT),
-    ports: [PORT],
-  });
-  client = await cluster.addClient("c1");
-}, 60_000);
-
-afterAll(async () => {
-  await cluster?.destroy();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-});
+const sim = stealCluster("steal-flush", PORT, unavailable);
 
 /** Who answered each request of net_in_keepalive.py when a steal starts between its first two requests. */
 async function keepAliveAcrossSteal(agentEnv: Record<string, string>): Promise<Record<string, string>> {
-  const agent = await startAgent(cluster, pod, nextAgentPort++, agentEnv);
-  const go = join(scratch, `go-${nextAgentPort}`);
+  const agent = await startAgent(sim.cluster, sim.pod, nextAgentPort++, agentEnv);
+  const go = join(sim.scratch, `go-${nextAgentPort}`);
   // A steal already running on another port: NAT is in use in the pod before the keep-alive connection
   // starts (a flow that began before any NAT hook existed gets NAT set up on its next packet, i.e. it
   // would be redirected whatever flush_connections says).
-  const other = await startLocal(agent.address, scratch, { mode: "steal" }, ["http", String(PORT + 1)]);
-  const keepalive = cluster.spawnInPodNetns(client, ["python3", KEEPALIVE, pod.ip, String(PORT), go]);
+  const other = await startLocal(agent.address, sim.scratch, { mode: "steal" }, ["http", String(PORT + 1)]);
+  const keepalive = sim.cluster.spawnInPodNetns(sim.client, [
+    "python3",
+    KEEPALIVE,
+    sim.pod.ip,
+    String(PORT),
+    go,
+  ]);
   try {
     await keepalive.waitForStdout(/first=\w+/, "first request", 20_000);
-    const local = await startLocal(agent.address, scratch, { mode: "steal" }, ["http", String(PORT)]);
+    const local = await startLocal(agent.address, sim.scratch, { mode: "steal" }, ["http", String(PORT)]);
     try {
       writeFileSync(go, "");
       await keepalive.exited;

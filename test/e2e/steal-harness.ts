@@ -2,9 +2,11 @@
  * Shared by the steal end-to-end tests: a local program under `mirrord exec` (net_in_server.py), the
  * load generator in a client namespace (net_in_load.py), and agents started by hand in a pod.
  */
-import { writeFileSync } from "node:fs";
+import { afterAll, beforeAll } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Cluster, Pod, SimProcess } from "../simulator/index.ts";
+import { Cluster, type Pod, type SimProcess, sampleApps } from "../simulator/index.ts";
 import { mirrordBinary } from "../support/binary.ts";
 
 const PROGRAMS = join(import.meta.dir, "programs");
@@ -136,4 +138,37 @@ export async function inPodNetns(pod: Pod, argv: string[]): Promise<string> {
   ]);
   if (code !== 0) throw new Error(`${argv.join(" ")} in ${pod.name}'s netns failed: ${stderr}`);
   return stdout;
+}
+
+/** A cluster with an HTTP echo pod `api` on `port`, a client `c1` and a scratch dir, for one test file. */
+export interface StealCluster {
+  cluster: Cluster;
+  pod: Pod;
+  client: Pod;
+  scratch: string;
+}
+
+/**
+ * Registers the file's beforeAll/afterAll that build and remove a `StealCluster` named `name`; its fields
+ * are set once beforeAll has run. Nothing is built when `unavailable` gives a reason.
+ */
+export function stealCluster(name: string, port: number, unavailable: string | undefined): StealCluster {
+  const fixture = {} as StealCluster;
+  beforeAll(async () => {
+    if (unavailable) return;
+    fixture.scratch = mkdtempSync(join(tmpdir(), `mirrord-${name}-`));
+    fixture.cluster = await Cluster.create({ name });
+    fixture.pod = await fixture.cluster.addPod({
+      name: "api",
+      env: { APP_MODE: "cluster" },
+      app: sampleApps.httpEcho(port),
+      ports: [port],
+    });
+    fixture.client = await fixture.cluster.addClient("c1");
+  }, 60_000);
+  afterAll(async () => {
+    await fixture.cluster?.destroy();
+    if (fixture.scratch) rmSync(fixture.scratch, { recursive: true, force: true });
+  });
+  return fixture;
 }
