@@ -123,7 +123,7 @@ export function webSocketHandler(config: KubeConfig): WebSocketHandler {
     for (const [name, value] of Object.entries(options.headers ?? {}))
       if (value !== undefined) headers[name] = String(value);
     if (options.auth) headers.authorization = `Basic ${Buffer.from(options.auth).toString("base64")}`;
-    const socket = openWebSocketWithTls(uri, protocols, headers, tlsFrom(options));
+    const socket = openWebSocketWithTls(uri, protocols, headers, tlsFrom(options), proxyOf(config));
     // The handler uses only the WHATWG side of `ws` (onopen/onmessage/send/close), which this provides.
     return socket as unknown as ReturnType<NonNullable<ConstructorParameters<typeof WebSocketHandler>[1]>>;
   });

@@ -54,6 +54,11 @@ export function explainKubeFailure(error: unknown, doing: string, server?: strin
   const text = (error as Error)?.message ?? String(error);
   const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const code = cause?.code ?? "";
+  if (/\bproxy\b/i.test(`${text} ${cause?.message ?? ""}`))
+    return new KubeError(
+      `${doing}: the HTTP proxy in the way to the API server failed (${cause?.message ?? text})`,
+      "check the kubeconfig's proxy-url or HTTPS_PROXY / NO_PROXY, or set `use_proxy: false` to go direct",
+    );
   if (
     /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ConnectionRefused|Unable to connect|fetch failed/i.test(
       `${code} ${text}`,

@@ -42,14 +42,16 @@ export function fetchWithTls(url: string, init: TlsRequestInit): Promise<Respons
   } as RequestInit);
 }
 
-/** A WebSocket whose binary messages arrive as Buffers. */
+/** A WebSocket whose binary messages arrive as Buffers; `proxy` (an HTTP(S) proxy URL) tunnels it with CONNECT. */
 export function openWebSocketWithTls(
   url: string,
   protocols: string[],
   headers: Record<string, string>,
   tls: TlsSettings,
+  proxy?: string,
 ): WebSocket {
-  const socket = new WebSocket(url, { protocols, headers, tls: bunTls(tls) } as unknown as string[]);
+  const options = { protocols, headers, tls: bunTls(tls), ...(proxy ? { proxy } : {}) };
+  const socket = new WebSocket(url, options as unknown as string[]);
   (socket as { binaryType: string }).binaryType = "nodebuffer";
   return socket;
 }
