@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { type Pod, sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
 import { type PodSession, startPodSession } from "../support/pod-session.ts";
 import { type Recorder, startRecorder as startRecorderUnder } from "./mirror-recorder.ts";
+import { CONCURRENT_SENDERS } from "./traffic-clients.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING mirror end-to-end tests: ${unavailable}`);
@@ -49,36 +50,6 @@ afterAll(async () => {
 function startRecorder(ports: readonly number[]): Promise<Recorder> {
   return startRecorderUnder(session.agentAddress, join(scratch, "mirror.json"), ports);
 }
-
-/**
- * Opens `count` connections at once to ip:port; each sends `size` bytes of its own data in uneven chunks
- * while reading the echo, then shuts down writing. Reports per source port what it sent.
- */
-const CONCURRENT_SENDERS = `
-import hashlib, json, random, socket, sys, threading
-ip, port, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-socks = [socket.create_connection((ip, port), timeout=60) for _ in range(count)]
-ports = [s.getsockname()[1] for s in socks]
-results = [None] * count
-def run(i):
-    s, data, echoed = socks[i], random.Random(i).randbytes(size), bytearray()
-    def read():
-        while True:
-            b = s.recv(65536)
-            if not b: return
-            echoed.extend(b)
-    reader = threading.Thread(target=read); reader.start()
-    rng, at = random.Random(1000 + i), 0
-    while at < len(data):
-        step = rng.randint(1, 40000)
-        s.sendall(data[at:at + step]); at += step
-    s.shutdown(socket.SHUT_WR); reader.join(); s.close()
-    results[i] = {"port": ports[i], "sha256": hashlib.sha256(data).hexdigest(), "echoed": bytes(echoed) == data}
-threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-for t in threads: t.start()
-for t in threads: t.join()
-print(json.dumps(results))
-`;
 
 describe.skipIf(unavailable !== undefined)("mirror", () => {
   test("a 10 MiB HTTP upload reaches the pod's app and, identical, the local program", async () => {
