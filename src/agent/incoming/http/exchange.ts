@@ -3,6 +3,9 @@
 import type { CompiledHttpFilter } from "../../../filters/http-filter.ts";
 import type { MessageOf } from "../../../protocol/index.ts";
 import type { AgentClient } from "../../features/handler.ts";
+import type { JudgedHead } from "./engine.ts";
+import { versionOf } from "./headers.ts";
+import type { ServerRequest } from "./reply.ts";
 
 /** One agent client (an intproxy session) as the steal feature hands it over. */
 export interface HttpStealClient
@@ -38,4 +41,23 @@ export interface ExchangeLink {
   requestId: bigint;
   /** Called once when the exchange is over, whichever side ended it. */
   done(): void;
+}
+
+/** Tells the link's client about a stolen request: `uri` and `headers` are the ones the filter judged. */
+export function sendRequestHead(
+  { client, connId, requestId }: ExchangeLink,
+  request: ServerRequest,
+  port: number,
+  { uri, headers }: JudgedHead,
+): void {
+  client.send({
+    type: "HttpRequestHead",
+    connId,
+    requestId,
+    port,
+    method: request.method ?? "GET",
+    uri,
+    version: versionOf(request.httpVersion),
+    headers,
+  });
 }

@@ -4,8 +4,8 @@
  * (node:http queues pipelined responses; HTTP/2 streams are independent).
  */
 import type { JudgedHead } from "./engine.ts";
-import type { Exchange, ExchangeLink, HttpClientMessage } from "./exchange.ts";
-import { fromRawHeaders, versionOf } from "./headers.ts";
+import { type Exchange, type ExchangeLink, type HttpClientMessage, sendRequestHead } from "./exchange.ts";
+import { fromRawHeaders } from "./headers.ts";
 import { forwardPaced, writePaced } from "./pacing.ts";
 import { failReply, type ServerReply, type ServerRequest, writeHead, writeTrailers } from "./reply.ts";
 
@@ -18,18 +18,9 @@ export class StolenRequest implements Exchange {
   ) {}
 
   /** Sends the request; `uri` and `headers` are the ones the filter judged. */
-  start(request: ServerRequest, port: number, { uri, headers }: JudgedHead): void {
+  start(request: ServerRequest, port: number, judged: JudgedHead): void {
     const { client, connId, requestId } = this.link;
-    client.send({
-      type: "HttpRequestHead",
-      connId,
-      requestId,
-      port,
-      method: request.method ?? "GET",
-      uri,
-      version: versionOf(request.httpVersion),
-      headers,
-    });
+    sendRequestHead(this.link, request, port, judged);
     forwardPaced(request, client, (data) => {
       if (!this.finished) client.send({ type: "HttpRequestBody", connId, requestId, data });
     });

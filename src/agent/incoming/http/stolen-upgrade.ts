@@ -7,8 +7,8 @@ import { type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { HttpHeader } from "../../../protocol/index.ts";
 import type { JudgedHead } from "./engine.ts";
-import type { Exchange, ExchangeLink, HttpClientMessage } from "./exchange.ts";
-import { renderHead, toOutgoingHeaders, versionOf } from "./headers.ts";
+import { type Exchange, type ExchangeLink, type HttpClientMessage, sendRequestHead } from "./exchange.ts";
+import { renderHead, toOutgoingHeaders } from "./headers.ts";
 import { forwardPaced, writePaced } from "./pacing.ts";
 
 export class StolenUpgrade implements Exchange {
@@ -25,18 +25,9 @@ export class StolenUpgrade implements Exchange {
     this.early = head.length > 0 ? [head] : [];
   }
 
-  start(request: IncomingMessage, port: number, { uri, headers }: JudgedHead): void {
+  start(request: IncomingMessage, port: number, judged: JudgedHead): void {
     const { client, connId, requestId } = this.link;
-    client.send({
-      type: "HttpRequestHead",
-      connId,
-      requestId,
-      port,
-      method: request.method ?? "GET",
-      uri,
-      version: versionOf(request.httpVersion),
-      headers,
-    });
+    sendRequestHead(this.link, request, port, judged);
     client.send({ type: "HttpRequestEnd", connId, requestId, trailers: [] });
     forwardPaced(this.socket, client, (data) => {
       if (this.upgraded) client.send({ type: "HttpUpgradeData", connId, requestId, data });
