@@ -10,6 +10,7 @@ import { type Service, sampleApps, simulatorUnavailableReason } from "../simulat
 import { run } from "../support/binary.ts";
 import { withLoopbackResolver } from "../support/hermetic-dns.ts";
 import { type PodSession, startPodSession } from "../support/pod-session.ts";
+import { compileProgram } from "../support/programs.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING remote DNS end-to-end tests: ${unavailable}`);
@@ -21,14 +22,7 @@ let bin: string;
 beforeAll(async () => {
   if (unavailable) return;
   bin = mkdtempSync(join(tmpdir(), "mirrord-dns-test-"));
-  const built = await run([
-    "gcc",
-    "-O1",
-    "-o",
-    join(bin, "resolve"),
-    join(import.meta.dir, "programs", "resolve.c"),
-  ]);
-  if (built.code !== 0) throw new Error(`gcc resolve.c failed: ${built.stderr}`);
+  await compileProgram("resolve", bin);
   session = await startPodSession("rdns", { name: "api", app: sampleApps.httpEcho(8080), ports: [8080] });
   db = await session.cluster.addService({ name: "db", port: 5432, app: sampleApps.tcpEcho(5432) });
 }, 60_000);
