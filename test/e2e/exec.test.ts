@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
-import { run } from "../support/binary.ts";
 import { type PodSession, startPodSession } from "../support/pod-session.ts";
+import { compileProgram } from "../support/programs.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING exec end-to-end tests: ${unavailable}`);
@@ -21,10 +21,7 @@ let bin: string;
 beforeAll(async () => {
   if (unavailable) return;
   bin = mkdtempSync(join(tmpdir(), "mirrord-exec-test-"));
-  for (const name of ["identity", "threads"]) {
-    const built = await run(["gcc", "-O1", "-pthread", "-o", join(bin, name), join(PROGRAMS, `${name}.c`)]);
-    if (built.code !== 0) throw new Error(`gcc ${name}.c failed: ${built.stderr}`);
-  }
+  for (const name of ["identity", "threads"]) await compileProgram(name, bin, ["-pthread"]);
   session = await startPodSession("exec", {
     name: "api",
     hostname: POD_HOSTNAME,

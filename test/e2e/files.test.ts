@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
 import { type RunResult, run } from "../support/binary.ts";
 import { type PodSession, startPodSession } from "../support/pod-session.ts";
+import { compileProgram } from "../support/programs.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING remote files end-to-end tests: ${unavailable}`);
@@ -36,10 +37,7 @@ let podRoot: string;
 beforeAll(async () => {
   if (unavailable) return;
   bin = mkdtempSync(join(tmpdir(), "mirrord-files-test-"));
-  for (const name of ["fs_probe", "fs_integrity"]) {
-    const built = await run(["gcc", "-O1", "-o", join(bin, name), join(PROGRAMS, `${name}.c`)]);
-    if (built.code !== 0) throw new Error(`gcc ${name}.c failed: ${built.stderr}`);
-  }
+  for (const name of ["fs_probe", "fs_integrity"]) await compileProgram(name, bin);
   // The scripts live under /tmp (local by default), so the interpreters load them from the laptop.
   for (const script of ["fs_probe.py", "fs_probe.mjs"])
     copyFileSync(join(PROGRAMS, script), join(bin, script));

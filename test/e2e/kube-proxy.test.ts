@@ -13,6 +13,7 @@ import { type KubeApi, kubeconfigText, startKubeApi } from "../kube-api/index.ts
 import { Cluster, sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
 import { mirrordBinary, type RunResult, run } from "../support/binary.ts";
 import { type ConnectProxy, startConnectProxy } from "../support/connect-proxy.ts";
+import { compileProgram } from "../support/programs.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING kube proxy end-to-end tests: ${unavailable}`);
@@ -27,14 +28,7 @@ let dir: string;
 beforeAll(async () => {
   if (unavailable) return;
   dir = mkdtempSync(join(tmpdir(), "mirrord-kube-proxy-test-"));
-  const built = await run([
-    "gcc",
-    "-O1",
-    "-o",
-    join(dir, "identity"),
-    join(import.meta.dir, "programs", "identity.c"),
-  ]);
-  if (built.code !== 0) throw new Error(`gcc identity.c failed: ${built.stderr}`);
+  await compileProgram("identity", dir);
   cluster = await Cluster.create({ name: "kproxy" });
   kube = await startKubeApi({ cluster, mirrord: mirrordBinary(), images: [DEFAULT_AGENT_IMAGE] });
   const pod = await cluster.addPod({

@@ -13,11 +13,11 @@ import { ProtocolClient } from "../../src/transport/client.ts";
 import { type KubeApi, kubeconfigText, startKubeApi } from "../kube-api/index.ts";
 import { Cluster, type Pod, sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
 import { mirrordBinary, type RunResult, run } from "../support/binary.ts";
+import { compileProgram } from "../support/programs.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING kube end-to-end tests: ${unavailable}`);
 const POD_HOSTNAME = "api-7d9f-x2k";
-const PROGRAMS = join(import.meta.dir, "programs");
 
 let cluster: Cluster;
 let kube: KubeApi;
@@ -29,8 +29,7 @@ const DB_HOSTNAME = "db-0";
 beforeAll(async () => {
   if (unavailable) return;
   bin = mkdtempSync(join(tmpdir(), "mirrord-kube-test-"));
-  const built = await run(["gcc", "-O1", "-o", join(bin, "identity"), join(PROGRAMS, "identity.c")]);
-  if (built.code !== 0) throw new Error(`gcc identity.c failed: ${built.stderr}`);
+  await compileProgram("identity", bin);
   cluster = await Cluster.create({ name: "kube" });
   kube = await startKubeApi({ cluster, mirrord: mirrordBinary(), images: [DEFAULT_AGENT_IMAGE] });
   pod = await cluster.addPod({

@@ -11,6 +11,7 @@ import { type Service, sampleApps, simulatorUnavailableReason } from "../simulat
 import { run } from "../support/binary.ts";
 import { withLoopbackResolver } from "../support/hermetic-dns.ts";
 import { type PodSession, startPodSession } from "../support/pod-session.ts";
+import { compileProgram } from "../support/programs.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING outgoing DNS end-to-end tests: ${unavailable}`);
@@ -24,9 +25,7 @@ let program: string;
 beforeAll(async () => {
   if (unavailable) return;
   bin = mkdtempSync(join(tmpdir(), "mirrord-outdns-test-"));
-  program = join(bin, "net_out_dns");
-  const built = await run(["gcc", "-O1", "-o", program, join(import.meta.dir, "programs", "net_out_dns.c")]);
-  if (built.code !== 0) throw new Error(`gcc net_out_dns.c failed: ${built.stderr}`);
+  program = await compileProgram("net_out_dns", bin);
   session = await startPodSession("outd", {
     name: "api",
     hostname: POD_HOSTNAME,

@@ -16,8 +16,8 @@ import {
   sampleApps,
   simulatorUnavailableReason,
 } from "../simulator/index.ts";
-import { run } from "../support/binary.ts";
 import { type PodSession, startPodSession } from "../support/pod-session.ts";
+import { compileProgram } from "../support/programs.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING outgoing filter end-to-end tests: ${unavailable}`);
@@ -72,14 +72,7 @@ async function udpReachable(config: object): Promise<boolean> {
 beforeAll(async () => {
   if (unavailable) return;
   bin = mkdtempSync(join(tmpdir(), "mirrord-outfilter-test-"));
-  const built = await run([
-    "gcc",
-    "-O1",
-    "-o",
-    join(bin, "net_out_client"),
-    join(import.meta.dir, "programs", "net_out_client.c"),
-  ]);
-  if (built.code !== 0) throw new Error(`gcc net_out_client.c failed: ${built.stderr}`);
+  await compileProgram("net_out_client", bin);
   laptopServer = createServer((socket) => {
     socket.on("data", (data) => socket.end(`laptop:${data}`));
     socket.on("error", () => {});

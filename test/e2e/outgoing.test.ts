@@ -17,6 +17,7 @@ import {
 import { run } from "../support/binary.ts";
 import { withLoopbackResolver } from "../support/hermetic-dns.ts";
 import { type PodSession, startPodSession } from "../support/pod-session.ts";
+import { compileProgram } from "../support/programs.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING outgoing end-to-end tests: ${unavailable}`);
@@ -44,14 +45,7 @@ function fields(stdout: string): Record<string, string> {
 beforeAll(async () => {
   if (unavailable) return;
   bin = mkdtempSync(join(tmpdir(), "mirrord-outgoing-test-"));
-  const built = await run([
-    "gcc",
-    "-O1",
-    "-o",
-    join(bin, "net_out_client"),
-    join(import.meta.dir, "programs", "net_out_client.c"),
-  ]);
-  if (built.code !== 0) throw new Error(`gcc net_out_client.c failed: ${built.stderr}`);
+  await compileProgram("net_out_client", bin);
   session = await startPodSession("outg", { name: "api", app: sampleApps.httpEcho(8080), ports: [8080] });
   const { cluster, pod } = session;
   web = await cluster.addService({
