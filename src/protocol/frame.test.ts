@@ -199,6 +199,29 @@ describe("FrameDecoder", () => {
     }
   });
 
+  const fileData = (frame: Frame | undefined): Uint8Array => {
+    assert.equal(frame?.message.type, "FileData");
+    return (frame.message as { data: Uint8Array }).data;
+  };
+
+  it("hands a large payload out as a view of its chunk, a small one as a copy that pins nothing", () => {
+    const d = new FrameDecoder();
+    d.push(stream);
+    const [, , bulk] = drain(d);
+    const data = fileData(bulk);
+    assert.equal(data.buffer, stream.buffer);
+    assert.deepEqual(data, new Uint8Array(70_000).fill(9));
+
+    const small = { requestId: 3n, message: { type: "FileData", data: Uint8Array.of(1, 2, 3) } } as const;
+    const big = encodeFrame({ requestId: 4n, message: { type: "FileData", data: new Uint8Array(1000) } });
+    const chunk = concat(encodeFrame(small), big);
+    const s = new FrameDecoder();
+    s.push(chunk);
+    const [first] = drain(s);
+    assert.deepEqual(first, small);
+    assert.notEqual(fileData(first).buffer, chunk.buffer);
+  });
+
   it("rejects an oversized length as soon as the prefix arrives, without waiting for the body", () => {
     const d = new FrameDecoder(1024);
     d.push(u32le(0x7fffffff));

@@ -92,6 +92,7 @@ export class FrameDecoder {
 
   constructor(private readonly maxFrameSize = MAX_FRAME_SIZE) {}
 
+  /** `chunk` is kept, not copied: large payloads are handed out as views of it, so never reuse it. */
   push(chunk: Uint8Array): void {
     if (this.failure) throw this.failure;
     if (chunk.length === 0) return;
@@ -126,6 +127,10 @@ export class FrameDecoder {
   }
 
   private assemble(): Frame | null {
+    if (!this.frame && this.prefixFill === 0) {
+      const whole = this.takeWholeFrame();
+      if (whole) return decodeFrame(whole, this.maxFrameSize);
+    }
     if (!this.frame) {
       this.prefixFill += this.fill(this.prefix, this.prefixFill);
       if (this.prefixFill < LENGTH_PREFIX_SIZE) return null;
@@ -141,6 +146,20 @@ export class FrameDecoder {
     this.frame = null;
     this.prefixFill = 0;
     return decodeFrame(whole, this.maxFrameSize);
+  }
+
+  /** The next frame when the head chunk holds all of it: decoded in place, nothing copied. */
+  private takeWholeFrame(): Uint8Array | null {
+    const head = this.chunks[0];
+    if (!head || head.length < LENGTH_PREFIX_SIZE) return null;
+    const length = new DataView(head.buffer, head.byteOffset, LENGTH_PREFIX_SIZE).getUint32(0, true);
+    checkFrameLength(length, this.maxFrameSize);
+    const size = LENGTH_PREFIX_SIZE + length;
+    if (head.length < size) return null;
+    if (head.length === size) this.chunks.shift();
+    else this.chunks[0] = head.subarray(size);
+    this.buffered -= size;
+    return head.subarray(0, size);
   }
 
   /** Moves queued bytes into `target` from `at`; returns how many were moved. */

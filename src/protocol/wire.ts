@@ -2,6 +2,8 @@
 import { ProtocolError, type ProtocolErrorCode } from "./errors.ts";
 
 const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+/** A field (or a finished frame) is handed out as a view of a buffer it fills at least 1/VIEW_MIN_SHARE of. */
+const VIEW_MIN_SHARE = 2;
 
 /**
  * Reads fields from one frame. `end` bounds every read so a lying length can never reach past the
@@ -55,9 +57,13 @@ export class Reader {
     return this.view.getBigInt64(this.take(8), true);
   }
 
-  /** Raw bytes, copied so the result does not pin the receive buffer. */
+  /**
+   * Raw bytes: a view when they are most of the buffer they sit in (a relayed chunk: copying it would
+   * only double the garbage), a copy otherwise, so a small field never pins a large receive buffer.
+   */
   raw(size: number): Uint8Array {
     const at = this.take(size);
+    if (size * VIEW_MIN_SHARE >= this.bytes.buffer.byteLength) return this.bytes.subarray(at, at + size);
     return this.bytes.slice(at, at + size);
   }
 
@@ -136,7 +142,12 @@ export class Writer {
   patchU32(at: number, v: number): void {
     this.view.setUint32(at, v, true);
   }
+  /**
+   * The bytes written. A frame whose last field is a large payload fills the buffer its growth
+   * allocated, so it is handed out as is instead of copied once more.
+   */
   finish(): Uint8Array {
+    if (this.pos * VIEW_MIN_SHARE >= this.buf.length) return this.buf.subarray(0, this.pos);
     return this.buf.slice(0, this.pos);
   }
 }

@@ -2,8 +2,9 @@
  * One protocol peer over a byte stream (node:net, which Bun and Deno both provide): decodes incoming
  * frames, encodes outgoing ones, and reports the end of the stream exactly once with its cause.
  */
-import type { Socket } from "node:net";
+import { Socket } from "node:net";
 import { encodeFrame, type Frame, FrameDecoder, type Message, ProtocolError } from "../protocol/index.ts";
+import { RELEASE_MIN_BYTES, releaseBytes } from "./release-bytes.ts";
 
 export type SocketEnd =
   | { kind: "closed" } // the peer hung up cleanly
@@ -33,11 +34,17 @@ export class FramedSocket {
   private readonly decoder = new FrameDecoder();
   private ended = false;
   private drainWaiters: (() => void)[] = [];
+  /**
+   * A kernel socket is done with a frame when its write callback runs, so a large frame's memory can
+   * go back then; another stream (a resumable one keeps bytes for retransmission) may still hold it.
+   */
+  private readonly releasesFrames: boolean;
 
   constructor(
     private readonly socket: Socket,
     private readonly handlers: FramedSocketHandlers,
   ) {
+    this.releasesFrames = socket instanceof Socket;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
     socket.on("end", () => this.finish(this.endOfStream()));
@@ -76,7 +83,10 @@ export class FramedSocket {
 
   send(message: Message, requestId = 0n): void {
     if (this.ended) return;
-    this.socket.write(encodeFrame({ requestId, message }));
+    const frame = encodeFrame({ requestId, message });
+    if (this.releasesFrames && frame.length >= RELEASE_MIN_BYTES)
+      this.socket.write(frame, () => releaseBytes(frame));
+    else this.socket.write(frame);
   }
 
   /** Sends `Close{reason}` (unless told not to), flushes, then hangs up. */
