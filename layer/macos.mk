@@ -21,17 +21,15 @@ BASE_FLAGS := $(CFLAGS) $(ARCH_FLAGS) -mmacosx-version-min=11.0 -DMIRRORD_LAYER_
 # GCC-only pragmas (-Wnonnull-compare) are unknown to clang; hence -Wno-unknown-warning-option.
 # macos/include/ supplies <sys/syscall.h> (XNU numbers) and <sys/statfs.h> for the portable sources.
 
-# Sources built only for Linux: they rest on Linux-only interfaces (statx, getdents64, struct stat64 and
-# dirent64, glibc's fortified and __xstat entry points, fopencookie, /proc, SO_DOMAIN, raw mmap). On macOS
-# the fs and network (incoming/outgoing) features are therefore absent, and so is PCRE2 (only the fs and
-# outgoing filters use it); env, hostname and DNS work.
-LINUX_ONLY := src/fdtable.c src/outgoing_filter.c src/fs_ops.c src/fs_policy.c src/real_fs.c src/remote_file.c src/remote_fs.c \
-              src/remote_listing.c src/socket_table.c src/outgoing.c src/incoming.c src/outgoing_udp.c \
-              $(wildcard src/hooks/fs_*.c) src/hooks/net_incoming.c src/hooks/net_names.c \
-              src/hooks/net_outgoing.c
+# Sources built only for Linux: the file features rest on Linux-only interfaces (statx, getdents64,
+# struct stat64 and dirent64, glibc's fortified and __xstat entry points, fopencookie, /proc). On macOS
+# env, hostname, DNS and the network (outgoing, incoming) work; remote files do not. Their close/dup
+# hooks are replaced by macos/fd_hooks.c, which only feeds fd_events.
+LINUX_ONLY := src/fdtable.c src/fs_ops.c src/fs_policy.c src/real_fs.c src/remote_file.c src/remote_fs.c \
+              src/remote_listing.c $(wildcard src/hooks/fs_*.c)
 
 SOURCES := $(filter-out $(LINUX_ONLY),$(shell find src -name "*.c" | sort))
-OBJECTS := $(SOURCES:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/macos/interpose.o
+OBJECTS := $(SOURCES:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/macos/interpose.o $(BUILD)/obj/macos/fd_hooks.o
 HEADERS := $(shell find src macos -name "*.h" -o -name "*.def")
 TARGET  := $(BUILD)/libmirrord_layer.dylib
 
@@ -42,9 +40,13 @@ $(BUILD)/obj/macos/interpose.o: macos/interpose.c macos/hooks.def
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_FLAGS) -c $< -o $@
 
+$(BUILD)/obj/macos/fd_hooks.o: macos/fd_hooks.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_FLAGS) $(HOOK_RENAMES) -c $< -o $@
+
 $(BUILD)/obj/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_FLAGS) $(HOOK_RENAMES) -include macos/compat.h -c $< -o $@
+	$(CC) $(BASE_FLAGS) $(HOOK_RENAMES) -c $< -o $@
 
 $(TARGET): $(OBJECTS)
 	$(CC) $(BASE_FLAGS) -dynamiclib -install_name @rpath/libmirrord_layer.dylib -Wl,-undefined,error $^ -o $@

@@ -2,7 +2,9 @@
  * every other image's calls to `replacee` to `replacement`; calls from this image itself are not
  * rerouted, so the real function stays reachable (real.c's dlsym(RTLD_NEXT, …) finds it too).
  * Built only by macos.mk, without the renaming flags, so `name` here is libSystem's function. */
+#include <fcntl.h>
 #include <netdb.h>
+#include <sys/socket.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -17,5 +19,12 @@ struct interpose_entry {
   extern __typeof__(name) mirrord_hook_##name;                                                       \
   __attribute__((used, visibility("default"), section("__DATA,__interpose"))) const struct interpose_entry \
       mirrord_interpose_##name = {(const void *)&mirrord_hook_##name, (const void *)&name};
+/* libSystem's non-cancelable twin `name$NOCANCEL` goes to the same hook (which then calls the
+ * cancelable `name`: only the thread-cancellation point differs). */
+#define MIRRORD_HOOK_NOCANCEL(name)                                                                  \
+  extern __typeof__(name) mirrord_nocancel_##name __asm__("_" #name "$NOCANCEL");                   \
+  __attribute__((used, visibility("default"), section("__DATA,__interpose"))) const struct interpose_entry \
+      mirrord_interpose_nocancel_##name = {(const void *)&mirrord_hook_##name, (const void *)&mirrord_nocancel_##name};
 #include "hooks.def"
 #undef MIRRORD_HOOK
+#undef MIRRORD_HOOK_NOCANCEL

@@ -24,9 +24,8 @@ struct socket_kind {
 };
 
 static bool socket_kind_of(int fd, struct socket_kind *kind) {
+  if (sys_socket_domain(fd, &kind->domain) != 0) return false;
   socklen_t len = sizeof(int);
-  if (syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_DOMAIN, &kind->domain, &len) != 0) return false;
-  len = sizeof(int);
   return syscall(SYS_getsockopt, fd, SOL_SOCKET, SO_TYPE, &kind->type, &len) == 0;
 }
 

@@ -8,8 +8,18 @@
 
 static const uint8_t V4_MAPPED_PREFIX[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
+/* A BSD sockaddr starts with its own length (sa_len); Linux has no such field. */
+static socklen_t with_length(struct sockaddr_storage *out, socklen_t len) {
+#ifdef __APPLE__
+  out->ss_len = (uint8_t)len;
+#else
+  (void)out;
+#endif
+  return len;
+}
+
 bool outgoing_address_from_sockaddr(const struct sockaddr *sa, socklen_t len, mp_socket_address *out) {
-  if (!sa || len < sizeof(sa_family_t)) return false;
+  if (!sa || len < offsetof(struct sockaddr, sa_family) + sizeof(sa_family_t)) return false;
   memset(out, 0, sizeof(*out));
   switch (sa->sa_family) {
   case AF_INET: {
@@ -62,7 +72,7 @@ socklen_t outgoing_address_to_sockaddr(const mp_socket_address *address, int dom
       in->sin_family = AF_INET;
       in->sin_port = htons(address->u.ipv4.port);
       memcpy(&in->sin_addr, address->u.ipv4.ip, 4);
-      return sizeof(*in);
+      return with_length(out, sizeof(*in));
     }
     if (domain == AF_INET6) {
       struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
@@ -70,7 +80,7 @@ socklen_t outgoing_address_to_sockaddr(const mp_socket_address *address, int dom
       in6->sin6_port = htons(address->u.ipv4.port);
       memcpy(&in6->sin6_addr, V4_MAPPED_PREFIX, 12);
       memcpy((uint8_t *)&in6->sin6_addr + 12, address->u.ipv4.ip, 4);
-      return sizeof(*in6);
+      return with_length(out, sizeof(*in6));
     }
     return 0;
   case MP_SOCKET_ADDRESS_IPV6: {
@@ -81,7 +91,7 @@ socklen_t outgoing_address_to_sockaddr(const mp_socket_address *address, int dom
     in6->sin6_flowinfo = htonl(address->u.ipv6.flowinfo);
     in6->sin6_scope_id = address->u.ipv6.scope_id;
     memcpy(&in6->sin6_addr, address->u.ipv6.ip, 16);
-    return sizeof(*in6);
+    return with_length(out, sizeof(*in6));
   }
   case MP_SOCKET_ADDRESS_UNIX_PATH:
   case MP_SOCKET_ADDRESS_UNIX_ABSTRACT:
@@ -90,13 +100,13 @@ socklen_t outgoing_address_to_sockaddr(const mp_socket_address *address, int dom
     struct sockaddr_un *un = (struct sockaddr_un *)out;
     un->sun_family = AF_UNIX;
     size_t base = offsetof(struct sockaddr_un, sun_path);
-    if (address->kind == MP_SOCKET_ADDRESS_UNIX_UNNAMED) return (socklen_t)base;
+    if (address->kind == MP_SOCKET_ADDRESS_UNIX_UNNAMED) return with_length(out, (socklen_t)base);
     bool abstract = address->kind == MP_SOCKET_ADDRESS_UNIX_ABSTRACT;
     const mp_bytes *name = abstract ? &address->u.unix_abstract.name : &address->u.unix_path.path;
     size_t room = sizeof(un->sun_path) - 1;
     if (name->len > room) return 0;
     memcpy(un->sun_path + (abstract ? 1 : 0), name->ptr, name->len);
-    return (socklen_t)(base + name->len + 1);
+    return with_length(out, (socklen_t)(base + name->len + 1));
   }
   default:
     return 0;

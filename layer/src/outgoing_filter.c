@@ -1,14 +1,13 @@
 #include "outgoing_filter.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include <errno.h>
 #include <netdb.h>
-#include <pcre2.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "address_filter.h"
+#include "pattern.h"
 #include "real.h"
 #include "remote_dns.h"
 #include "sys.h"
@@ -95,7 +94,7 @@ enum outgoing_decision outgoing_filter_ip(const mp_msg_layer_config *config, uin
 
 static struct {
   pthread_once_t once;
-  pcre2_code *codes[MAX_UNIX_PATTERNS];
+  struct pattern compiled[MAX_UNIX_PATTERNS];
   uint32_t count;
 } unix_patterns = {.once = PTHREAD_ONCE_INIT};
 static const mp_msg_layer_config *unix_config;
@@ -103,16 +102,13 @@ static const mp_msg_layer_config *unix_config;
 static void compile_unix_patterns(void) {
   for (uint32_t i = 0; i < unix_config->outgoing_unix_streams.count && unix_patterns.count < MAX_UNIX_PATTERNS; i++) {
     const mp_bytes *pattern = &unix_config->outgoing_unix_streams.items[i];
-    int error;
-    PCRE2_SIZE offset;
-    pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern->ptr, pattern->len, PCRE2_UTF, &error, &offset, NULL);
-    if (!code) {
+    if (!pattern_compile(&unix_patterns.compiled[unix_patterns.count], pattern->ptr, pattern->len)) {
       char line[200];
       snprintf(line, sizeof(line), "mirrord-layer: outgoing.unix_streams pattern %u does not compile; ignored\n", i);
       sys_say(line);
       continue;
     }
-    unix_patterns.codes[unix_patterns.count++] = code;
+    unix_patterns.count++;
   }
 }
 
@@ -120,11 +116,7 @@ bool outgoing_filter_unix(const mp_msg_layer_config *config, const uint8_t *name
   if (config->outgoing_unix_streams.count == 0) return false;
   unix_config = config;
   pthread_once(&unix_patterns.once, compile_unix_patterns);
-  pcre2_match_data *data = pcre2_match_data_create(1, NULL);
-  if (!data) return false;
-  bool matched = false;
-  for (uint32_t i = 0; i < unix_patterns.count && !matched; i++)
-    matched = pcre2_match(unix_patterns.codes[i], name, len, 0, 0, data, NULL) >= 0;
-  pcre2_match_data_free(data);
-  return matched;
+  for (uint32_t i = 0; i < unix_patterns.count; i++)
+    if (pattern_search(&unix_patterns.compiled[i], name, len)) return true;
+  return false;
 }

@@ -118,7 +118,7 @@ static mp_bytes text_view(const char *text) { return (mp_bytes){(const uint8_t *
 /* Connects and handshakes; called with the lock held (or single-threaded in the constructor). */
 static int connect_locked(void) {
   socklen_t len = conn.addr.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
-  int fd = sys_socket(conn.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = sys_stream_socket(conn.addr.ss_family);
   if (fd < 0) return -errno;
   int one = 1;
   sys_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

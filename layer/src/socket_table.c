@@ -2,11 +2,9 @@
 
 #include <stdatomic.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "fd_events.h"
+#include "sys.h"
 
 #define CHUNK_FDS 256
 #define CHUNKS (SOCKET_TABLE_SIZE / CHUNK_FDS)
@@ -28,14 +26,13 @@ static struct slot *slot_for(int fd, bool create) {
   _Atomic(struct slot *) *chunk = &chunks[fd / CHUNK_FDS];
   struct slot *slots = atomic_load_explicit(chunk, memory_order_acquire);
   if (!slots && create) {
-    void *fresh = (void *)syscall(SYS_mmap, NULL, sizeof(struct slot) * CHUNK_FDS, PROT_READ | PROT_WRITE,
-                                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (fresh == MAP_FAILED) return NULL;
+    void *fresh = sys_map_zeroed(sizeof(struct slot) * CHUNK_FDS);
+    if (!fresh) return NULL;
     struct slot *expected = NULL;
     if (atomic_compare_exchange_strong(chunk, &expected, (struct slot *)fresh)) {
       slots = fresh;
     } else {
-      syscall(SYS_munmap, fresh, sizeof(struct slot) * CHUNK_FDS);
+      sys_unmap(fresh, sizeof(struct slot) * CHUNK_FDS);
       slots = expected;
     }
   }

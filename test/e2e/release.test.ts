@@ -32,6 +32,25 @@ const pinnedZig = join(
 const canBuildForMac = (existsSync(pinnedZig) || hasCommand("zig")) && hasCommand("llvm-objdump");
 const DARWIN = ["darwin-x64", "darwin-arm64"] as const;
 
+/** The libSystem symbols layer/macos/hooks.def routes to the layer's hooks, as `llvm-objdump --bind` names them. */
+function interposedByHooksDef(): string[] {
+  const hooksDef = readFileSync(join(REPO_ROOT, "layer", "macos", "hooks.def"), "utf8");
+  return [...hooksDef.matchAll(/^MIRRORD_HOOK(_NOCANCEL)?\((\w+)\)/gm)]
+    .map(([, nocancel, name]) => `_${name}${nocancel ? "$NOCANCEL" : ""}`)
+    .sort();
+}
+
+const MACOS_FEATURE_HOOKS = [
+  ["_gethostname", "_getaddrinfo"], // hostname, DNS
+  ["_connect", "_connect$NOCANCEL", "_sendto", "_recvfrom", "_getpeername"], // outgoing
+  ["_bind", "_listen", "_accept"], // incoming
+  ["_close", "_close$NOCANCEL", "_dup2", "_fcntl"], // fd changes the socket tables follow
+].flat();
+
+test("hooks.def lists the macOS hooks of every feature the macOS layer has", () => {
+  expect(interposedByHooksDef()).toEqual(expect.arrayContaining(MACOS_FEATURE_HOOKS));
+});
+
 beforeAll(async () => {
   const { MIRRORD_DARWIN_CC: _ignored, ...env } = process.env as Record<string, string>;
   releaseRun = await run(["scripts/release", "--out", out, "--url", BASE_URL], {
@@ -101,13 +120,7 @@ describe("scripts/release", () => {
           .filter((line) => line.includes("__interpose"))
           .map((line) => line.trim().split(/\s+/).at(-1))
           .sort();
-        expect(interposed).toEqual([
-          "_getaddrinfo",
-          "_gethostbyname",
-          "_gethostname",
-          "_getnameinfo",
-          "_uname",
-        ]);
+        expect(interposed).toEqual(interposedByHooksDef());
         const info = JSON.parse(readFileSync(join(REPO_ROOT, "dist", platform, "BUILD-INFO.json"), "utf8"));
         expect(info.layer.sha256).toBe(
           new Bun.CryptoHasher("sha256").update(readFileSync(layer)).digest("hex"),

@@ -1,4 +1,4 @@
-/* bind / listen / accept / accept4: ports mirrored or stolen from the target (layer.md §4). */
+/* bind / listen / accept / accept4 (Linux only): ports mirrored or stolen from the target (layer.md §4). */
 #include <sys/socket.h>
 
 #include "../guard.h"
@@ -27,8 +27,10 @@ LAYER_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len) {
   return accepted;
 }
 
+#ifdef __linux__
 LAYER_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
   int accepted = incoming_real.accept4(fd, addr, len, flags);
   if (accepted >= 0) incoming_accepted(fd, accepted, addr, len);
   return accepted;
 }
+#endif

@@ -9,6 +9,7 @@
 #define SYS_write 4
 #define SYS_close 6
 #define SYS_getpid 20
+#define SYS_fcntl 92
 #define SYS_getpeername 31
 #define SYS_getsockname 32
 #define SYS_socket 97
