@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cluster, type Pod, type SimProcess, sampleApps } from "../simulator/index.ts";
+import { APPS_MOUNT } from "../simulator/rootfs.ts";
 import { mirrordBinary } from "../support/binary.ts";
 
 const PROGRAMS = join(import.meta.dir, "programs");
@@ -71,15 +72,16 @@ export interface LoadResult {
   outcome: string;
 }
 
-/** Starts HTTP load (a new connection per request) from `client` to `pod:port`. */
+/** Starts HTTP load (a new connection per request) from `client` to `pod:port` (its IPv4 address by default). */
 export function startLoad(
   cluster: Cluster,
   client: Pod,
   pod: Pod,
   port: number,
   seconds: number,
+  address = pod.ip,
 ): SimProcess {
-  return cluster.spawnInPodNetns(client, ["python3", LOAD, pod.ip, String(port), String(seconds), "8"]);
+  return cluster.spawnInPodNetns(client, ["python3", LOAD, address, String(port), String(seconds), "8"]);
 }
 
 export async function loadResults(load: SimProcess): Promise<LoadResult[]> {
@@ -148,11 +150,35 @@ export interface StealCluster {
   scratch: string;
 }
 
+/** The sample HTTP echo app listening on `[::]` for both families (the sample listens on IPv4 only). */
+function dualStackHttpEcho(port: number): string[] {
+  const script = [
+    "import socket, sys",
+    `sys.path.insert(0, "${APPS_MOUNT}")`,
+    "from http_echo import EchoHandler",
+    "from http.server import ThreadingHTTPServer",
+    "class DualStack(ThreadingHTTPServer):",
+    "    address_family = socket.AF_INET6",
+    "    allow_reuse_address = True",
+    "    def server_bind(self):",
+    "        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)",
+    "        super().server_bind()",
+    `DualStack(("::", ${port}), EchoHandler).serve_forever()`,
+  ].join("\n");
+  return ["python3", "-c", script];
+}
+
 /**
  * Registers the file's beforeAll/afterAll that build and remove a `StealCluster` named `name`; its fields
- * are set once beforeAll has run. Nothing is built when `unavailable` gives a reason.
+ * are set once beforeAll has run. Nothing is built when `unavailable` gives a reason. `dualStack`: the
+ * pod's app answers on its IPv6 address too.
  */
-export function stealCluster(name: string, port: number, unavailable: string | undefined): StealCluster {
+export function stealCluster(
+  name: string,
+  port: number,
+  unavailable: string | undefined,
+  { dualStack = false } = {},
+): StealCluster {
   const fixture = {} as StealCluster;
   beforeAll(async () => {
     if (unavailable) return;
@@ -161,7 +187,7 @@ export function stealCluster(name: string, port: number, unavailable: string | u
     fixture.pod = await fixture.cluster.addPod({
       name: "api",
       env: { APP_MODE: "cluster" },
-      app: sampleApps.httpEcho(port),
+      app: dualStack ? dualStackHttpEcho(port) : sampleApps.httpEcho(port),
       ports: [port],
     });
     fixture.client = await fixture.cluster.addClient("c1");

@@ -9,6 +9,9 @@ export const CLUSTER_CIDR = "10.244.0.0/16";
 const CIDR_BITS = 16;
 const NET = "10.244";
 export const NODE_IP = `${NET}.0.1`;
+/** Every namespace also has an IPv6 address on one /64, derived from its IPv4 one (see `ipv6Of`). */
+const NET6 = "fd00:10:244:";
+const PREFIX6_BITS = 64;
 export const DNS_IP = `${NET}.0.10`;
 const BRIDGE = "br0";
 const NETNS_DIR = "/run/netns";
@@ -34,7 +37,17 @@ export class AddressPlan {
   }
 }
 
+/** The IPv6 address of the namespace with IPv4 address `ipv4`: 10.244.1.2 → fd00:10:244::1:2. */
+export function ipv6Of(ipv4: string): string {
+  const [, , role, host] = ipv4.split(".");
+  return `${NET6}:${role}:${host}`;
+}
+
 const ip = (...args: string[]) => runChecked(["ip", ...args]);
+
+/** Adds `ipv4`'s IPv6 twin to `dev`; `nodad`: usable at once instead of after duplicate detection. */
+const addIpv6 = (ns: string, dev: string, ipv4: string) =>
+  ip("-n", ns, "addr", "add", `${ipv6Of(ipv4)}/${PREFIX6_BITS}`, "dev", dev, "nodad");
 
 /** Creates the node namespace with its bridge. */
 export async function createNode(nodeNs: string): Promise<void> {
@@ -42,11 +55,13 @@ export async function createNode(nodeNs: string): Promise<void> {
   await ip("-n", nodeNs, "link", "set", "lo", "up");
   await ip("-n", nodeNs, "link", "add", BRIDGE, "type", "bridge");
   await ip("-n", nodeNs, "addr", "add", `${NODE_IP}/${CIDR_BITS}`, "dev", BRIDGE);
+  await addIpv6(nodeNs, BRIDGE, NODE_IP);
   await ip("-n", nodeNs, "link", "set", BRIDGE, "up");
 }
 
 /**
- * Creates namespace `ns` with `eth0` = `address` on the node's bridge and `lo` up. No default route: an
+ * Creates namespace `ns` with `eth0` = `address` (and its `ipv6Of` twin, whose /64 is on-link, so every
+ * namespace reaches every other over IPv6 too) on the node's bridge and `lo` up. No default route: an
  * address outside the cluster is unreachable at once instead of timing out, and nothing can leave the node.
  */
 export async function createAttachedNetns(
@@ -60,6 +75,7 @@ export async function createAttachedNetns(
   await ip("-n", nodeNs, "link", "add", nodeSide, "type", "veth", "peer", "name", "eth0", "netns", ns);
   await ip("-n", nodeNs, "link", "set", nodeSide, "master", BRIDGE, "up");
   await ip("-n", ns, "addr", "add", `${address}/${CIDR_BITS}`, "dev", "eth0");
+  await addIpv6(ns, "eth0", address);
   await ip("-n", ns, "link", "set", "eth0", "up");
   await ip("-n", ns, "link", "set", "lo", "up");
 }

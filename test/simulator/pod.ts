@@ -1,6 +1,6 @@
 /** A running pod (or client): its namespaces are held by a sleeper process; the app, if any, runs beside it. */
 import type { Role } from "./network.ts";
-import { netnsPath } from "./network.ts";
+import { ipv6Of, netnsPath } from "./network.ts";
 import { type RunResult, run, type SimProcess } from "./process.ts";
 
 export const POD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -30,6 +30,11 @@ export class Pod {
     /** The target app; undefined for clients and app-less pods. */
     readonly app: SimProcess | undefined,
   ) {}
+
+  /** The pod's IPv6 address (on the cluster's one /64, reachable from every namespace). */
+  get ipv6(): string {
+    return ipv6Of(this.ip);
+  }
 
   /** PID (in the host's PID namespace) of the app: what `mirrord agent targeted --pid` is given. */
   get appPid(): number {

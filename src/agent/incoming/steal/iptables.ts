@@ -1,26 +1,36 @@
 /**
- * Steal redirects with iptables (table nat): one chain per agent, `MRDIN_<pid>_<start time>`, jumped to
- * from PREROUTING, holding one `REDIRECT` per stolen port. A watchdog (`sh`, in its own session so a
- * signal to the agent's process group spares it) blocks reading a pipe only the agent writes to; when
- * the agent goes, however it goes, the pipe reaches EOF and the watchdog deletes the chain. The chain
- * name carries the owner's PID and start time, so a later agent recognises chains whose owner is dead
- * (the watchdog died too, e.g. the whole pod was killed) and sweeps them.
+ * Steal redirects with iptables (table nat), per IP family (`iptables` / `ip6tables`): two chains per
+ * agent, named after it (`<kind>_<pid>_<start time>`):
+ * - `MRDIN_…`, jumped to from PREROUTING: traffic arriving from outside the pod, one `REDIRECT` per port;
+ * - `MRDSTD_…`, jumped to from OUTPUT: the pod's own traffic over loopback (an app or a sidecar talking to
+ *   `127.0.0.1:<port>`), one `-o lo … REDIRECT` per port, behind a first rule that lets the agent's own
+ *   connections (its group, see `families.ts`) through untouched, so a pass-through never loops back.
+ *   Without the owner match (missing kernel module) only the PREROUTING chain is used.
  *
- * A port's REDIRECT rule is never deleted while the agent runs: deleting a NAT rule also drops the
- * reply translation of the connections it already redirected (seen with iptables-nft and -legacy),
- * which would hang every stolen connection still in flight. A stopped port is shadowed instead by a
- * `RETURN` rule in front (new connections skip the redirect, established ones keep working), and
- * un-shadowed when it is stolen again; the chain goes as a whole with the agent.
+ * A watchdog (`sh`, in its own session so a signal to the agent's process group spares it) blocks reading
+ * a pipe only the agent writes to; when the agent goes, however it goes, the pipe reaches EOF and the
+ * watchdog deletes the chains. The chain names carry the owner's PID and start time, so a later agent
+ * recognises chains whose owner is dead (the watchdog died too, e.g. the whole pod was killed) and sweeps
+ * them, in both families.
+ *
+ * A port's REDIRECT rule is never deleted while the agent runs: deleting a NAT rule also drops the reply
+ * translation of the connections it already redirected (seen with iptables-nft and -legacy), which would
+ * hang every stolen connection still in flight. A stopped port is shadowed instead by a `RETURN` rule in
+ * front (new connections skip the redirect, established ones keep working), and un-shadowed when it is
+ * stolen again; the chains go as a whole with the agent.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { Logger } from "../../../transport/log.ts";
 import { runChecked, runCommand } from "./commands.ts";
-import type { Redirector, RedirectorOptions } from "./redirector.ts";
+import type { IpFamily } from "./families.ts";
+import type { Redirector } from "./redirector.ts";
 
-const IPTABLES = "iptables";
-const CHAIN_PREFIX = "MRDIN_";
-const CHAIN_PATTERN = /^-N (MRDIN_(\d+)_(\d+))$/;
+const TOOL: Record<IpFamily, string> = { IPv4: "iptables", IPv6: "ip6tables" };
+
+/** The two chain kinds of an agent and the built-in chain each hangs from. */
+const HOOK_OF: Record<string, string> = { MRDIN: "PREROUTING", MRDSTD: "OUTPUT" };
+const CHAIN_PATTERN = /^-N ((MRDIN|MRDSTD)_(\d+)_(\d+))$/;
 
 /** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
 function startTimeOf(pid: number): string | null {
@@ -32,35 +42,36 @@ function startTimeOf(pid: number): string | null {
   }
 }
 
-function chainOf(pid: number): string {
-  return `${CHAIN_PREFIX}${pid}_${startTimeOf(pid) ?? 0}`;
+const nat =
+  (family: IpFamily) =>
+  (...args: string[]) => [TOOL[family], "-w", "-t", "nat", ...args];
+
+/** The commands that remove `chain` (hanging from `from`) completely; each may fail harmlessly. */
+function teardown(family: IpFamily, chain: string, from: string): string[][] {
+  const command = nat(family);
+  return [command("-D", from, "-j", chain), command("-F", chain), command("-X", chain)];
 }
 
-const nat = (...args: string[]) => [IPTABLES, "-w", "-t", "nat", ...args];
-
-/** The commands that remove `chain` completely; each may fail harmlessly when already done. */
-function teardown(chain: string): string[][] {
-  return [nat("-D", "PREROUTING", "-j", chain), nat("-F", chain), nat("-X", chain)];
-}
-
-/** Deletes redirect chains whose owning agent is no longer alive. Returns the chains it removed. */
+/** Deletes redirect chains, of both families, whose owning agent is no longer alive. Returns them. */
 export async function sweepStaleChains(log: Logger): Promise<string[]> {
-  let listing: string;
-  try {
-    listing = await runChecked(nat("-S"));
-  } catch (error) {
-    log.debug("no iptables to sweep", { error: (error as Error).message });
-    return [];
-  }
   const swept: string[] = [];
-  for (const line of listing.split("\n")) {
-    const match = CHAIN_PATTERN.exec(line.trim());
-    if (!match) continue;
-    const [, chain, pid, start] = match as unknown as [string, string, string, string];
-    if (startTimeOf(Number(pid)) === start) continue; // its agent still runs
-    for (const command of teardown(chain)) await runCommand(command);
-    log.warn("removed stale steal redirects left by a dead agent", { chain });
-    swept.push(chain);
+  for (const family of ["IPv4", "IPv6"] as const) {
+    let listing: string;
+    try {
+      listing = await runChecked(nat(family)("-S"));
+    } catch (error) {
+      log.debug("no iptables to sweep", { family, error: (error as Error).message });
+      continue;
+    }
+    for (const line of listing.split("\n")) {
+      const match = CHAIN_PATTERN.exec(line.trim());
+      if (!match) continue;
+      const [, chain, kind, pid, start] = match as unknown as [string, string, string, string, string];
+      if (startTimeOf(Number(pid)) === start) continue; // its agent still runs
+      for (const command of teardown(family, chain, HOOK_OF[kind] as string)) await runCommand(command);
+      log.warn("removed stale steal redirects left by a dead agent", { chain, family });
+      swept.push(chain);
+    }
   }
   return swept;
 }
@@ -69,65 +80,109 @@ function shellQuote(argv: readonly string[]): string {
   return argv.map((arg) => `'${arg.replaceAll("'", `'\\''`)}'`).join(" ");
 }
 
-/** Starts the watchdog that removes `chain` once its stdin (held only by this process) closes. */
-function startWatchdog(chain: string): ChildProcess {
-  const script = ["cat >/dev/null", ...teardown(chain).map((c) => `${shellQuote(c)} 2>/dev/null`)].join("\n");
+/** Starts the watchdog that runs `cleanup` once its stdin (held only by this process) closes. */
+function startWatchdog(cleanup: readonly string[][]): ChildProcess {
+  const script = ["cat >/dev/null", ...cleanup.map((c) => `${shellQuote(c)} 2>/dev/null`)].join("\n");
   const watchdog = spawn("sh", ["-c", script], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
   watchdog.unref();
   return watchdog;
 }
 
+export interface IptablesOptions {
+  family: IpFamily;
+  listenerPort: number;
+  /** The agent's group: its sockets skip the loopback redirect. */
+  agentGid: number;
+  log: Logger;
+}
+
+/** One redirect chain: its name and the match a port's rules in it start with. */
+interface Chain {
+  name: string;
+  portMatch: (port: number) => string[];
+}
+
 export class IptablesRedirector implements Redirector {
-  /** Ports with a REDIRECT rule in the chain, and those of them shadowed by a RETURN rule. */
+  /** Ports with a REDIRECT rule in the chains, and those of them shadowed by a RETURN rule. */
   private readonly redirected = new Set<number>();
   private readonly shadowed = new Set<number>();
+  private readonly nat: (...args: string[]) => string[];
 
   private constructor(
-    private readonly chain: string,
+    private readonly chains: readonly Chain[],
     private readonly listenerPort: number,
     private readonly watchdog: ChildProcess,
-    private readonly log: Logger,
-  ) {}
+    private readonly options: IptablesOptions,
+  ) {
+    this.nat = nat(options.family);
+  }
 
-  static async start({ listenerPort, log }: RedirectorOptions): Promise<IptablesRedirector> {
-    const chain = chainOf(process.pid);
-    const watchdog = startWatchdog(chain);
-    const redirector = new IptablesRedirector(chain, listenerPort, watchdog, log);
+  static async start(options: IptablesOptions): Promise<IptablesRedirector> {
+    const { family, listenerPort, agentGid, log } = options;
+    const suffix = `${process.pid}_${startTimeOf(process.pid) ?? 0}`;
+    const inbound = { name: `MRDIN_${suffix}`, from: "PREROUTING" };
+    const loopback = { name: `MRDSTD_${suffix}`, from: "OUTPUT" };
+    const command = nat(family);
+    const watchdog = startWatchdog([
+      ...teardown(family, inbound.name, inbound.from),
+      ...teardown(family, loopback.name, loopback.from),
+    ]);
+    const chains: Chain[] = [
+      { name: inbound.name, portMatch: (port) => ["-p", "tcp", "--dport", String(port)] },
+    ];
+    const redirector = new IptablesRedirector(chains, listenerPort, watchdog, options);
     try {
-      await runChecked(nat("-N", chain));
-      await runChecked(nat("-I", "PREROUTING", "1", "-j", chain));
+      await runChecked(command("-N", inbound.name));
+      await runChecked(command("-I", inbound.from, "1", "-j", inbound.name));
     } catch (error) {
       await redirector.close();
-      throw new Error(`cannot set up the iptables steal chain ${chain}: ${(error as Error).message}`);
+      throw new Error(
+        `cannot set up the ${TOOL[family]} steal chain ${inbound.name}: ${(error as Error).message}`,
+      );
     }
-    log.info("steal redirects ready", { backend: "iptables", chain, listenerPort });
+    try {
+      await runChecked(command("-N", loopback.name));
+      await runChecked(
+        command("-A", loopback.name, "-m", "owner", "--gid-owner", String(agentGid), "-j", "RETURN"),
+      );
+      await runChecked(command("-I", loopback.from, "1", "-j", loopback.name));
+      chains.push({
+        name: loopback.name,
+        portMatch: (port) => ["-o", "lo", "-p", "tcp", "--dport", String(port)],
+      });
+    } catch (error) {
+      // The chain (if created) stays empty and unjumped until the watchdog removes it.
+      log.warn("the pod's own loopback traffic will not be stolen", {
+        family,
+        error: (error as Error).message,
+      });
+    }
+    log.info("steal redirects ready", {
+      backend: TOOL[family],
+      chains: chains.map((c) => c.name).join(" "),
+      listenerPort,
+    });
     return redirector;
   }
 
-  private redirectRule(port: number): string[] {
-    return ["-p", "tcp", "--dport", String(port), "-j", "REDIRECT", "--to-ports", String(this.listenerPort)];
-  }
-
-  private shadowRule(port: number): string[] {
-    return ["-p", "tcp", "--dport", String(port), "-j", "RETURN"];
-  }
-
   async add(port: number): Promise<void> {
-    if (this.shadowed.has(port)) {
-      await runChecked(nat("-D", this.chain, ...this.shadowRule(port)));
-      this.shadowed.delete(port);
-    } else if (!this.redirected.has(port)) {
-      await runChecked(nat("-A", this.chain, ...this.redirectRule(port)));
-      this.redirected.add(port);
+    for (const chain of this.chains) {
+      if (this.shadowed.has(port))
+        await runChecked(this.nat("-D", chain.name, ...this.shadowRule(chain, port)));
+      else if (!this.redirected.has(port))
+        await runChecked(this.nat("-A", chain.name, ...this.redirectRule(chain, port)));
     }
-    this.log.debug("port redirected", { port, chain: this.chain });
+    this.shadowed.delete(port);
+    this.redirected.add(port);
+    this.options.log.debug("port redirected", { port, family: this.options.family });
   }
 
   async remove(port: number): Promise<void> {
     if (!this.redirected.has(port) || this.shadowed.has(port)) return;
-    await runChecked(nat("-I", this.chain, "1", ...this.shadowRule(port)));
+    for (const chain of this.chains)
+      await runChecked(this.nat("-I", chain.name, "1", ...this.shadowRule(chain, port)));
     this.shadowed.add(port);
-    this.log.debug("port redirect shadowed", { port, chain: this.chain });
+    this.options.log.debug("port redirect shadowed", { port, family: this.options.family });
   }
 
   /** Closing the watchdog's pipe is the one way redirects are removed, on a clean exit as on a crash. */
@@ -137,5 +192,13 @@ export class IptablesRedirector implements Redirector {
       this.watchdog.once("exit", () => resolve());
       this.watchdog.stdin?.end();
     });
+  }
+
+  private redirectRule(chain: Chain, port: number): string[] {
+    return [...chain.portMatch(port), "-j", "REDIRECT", "--to-ports", String(this.listenerPort)];
+  }
+
+  private shadowRule(chain: Chain, port: number): string[] {
+    return [...chain.portMatch(port), "-j", "RETURN"];
   }
 }

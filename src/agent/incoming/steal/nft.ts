@@ -1,10 +1,12 @@
 /**
- * Steal redirects with native nftables (`agent.nftables`): a table `ip mirrord_steal_<pid>` created
- * with `flags owner` by an `nft -i` child. The kernel deletes an owned table the moment the netlink
- * socket that created it closes, so the redirects live exactly as long as that nft process, and the
- * nft process lives exactly as long as its stdin, a pipe only the agent writes to. No stale state can
+ * Steal redirects with native nftables (`agent.nftables`): a table `inet mirrord_steal_<pid>` (IPv4 and
+ * IPv6 at once) created with `flags owner` by an `nft -i` child. The kernel deletes an owned table the
+ * moment the netlink socket that created it closes, so the redirects live exactly as long as that nft
+ * process, and the nft process lives exactly as long as its stdin, a pipe only the agent writes to. No stale state can
  * survive anyone's death, so there is nothing to sweep. Ports are elements of one set, so adding and
- * removing a port never needs a rule handle.
+ * removing a port never needs a rule handle. Two chains use the set: prerouting (traffic from outside
+ * the pod) and output (the pod's own traffic over loopback, except the agent's: its group, see
+ * `families.ts`, so a pass-through never loops back).
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
@@ -36,17 +38,20 @@ export class NftRedirector implements Redirector {
     });
   }
 
-  static async start({ listenerPort, log }: RedirectorOptions): Promise<NftRedirector> {
+  static async start({ listenerPort, agentGid, log }: RedirectorOptions): Promise<NftRedirector> {
     const table = `mirrord_steal_${process.pid}`;
     // One pipe for both streams keeps an error next to the command that caused it.
     const nft = spawn("sh", ["-c", "exec nft -i 2>&1"], { stdio: ["pipe", "pipe", "pipe"] });
     const redirector = new NftRedirector(table, nft, log);
     try {
       await redirector.apply([
-        `add table ip ${table} { flags owner; }`,
-        `add set ip ${table} ports { type inet_service; }`,
-        `add chain ip ${table} prerouting { type nat hook prerouting priority ${CHAIN_PRIORITY}; policy accept; }`,
-        `add rule ip ${table} prerouting tcp dport @ports redirect to :${listenerPort}`,
+        `add table inet ${table} { flags owner; }`,
+        `add set inet ${table} ports { type inet_service; }`,
+        `add chain inet ${table} prerouting { type nat hook prerouting priority ${CHAIN_PRIORITY}; policy accept; }`,
+        `add rule inet ${table} prerouting tcp dport @ports redirect to :${listenerPort}`,
+        `add chain inet ${table} output { type nat hook output priority ${CHAIN_PRIORITY}; policy accept; }`,
+        `add rule inet ${table} output meta skgid ${agentGid} return`,
+        `add rule inet ${table} output oifname "lo" tcp dport @ports redirect to :${listenerPort}`,
       ]);
     } catch (error) {
       await redirector.close();
@@ -57,11 +62,11 @@ export class NftRedirector implements Redirector {
   }
 
   add(port: number): Promise<void> {
-    return this.apply([`add element ip ${this.table} ports { ${port} }`]);
+    return this.apply([`add element inet ${this.table} ports { ${port} }`]);
   }
 
   remove(port: number): Promise<void> {
-    return this.apply([`delete element ip ${this.table} ports { ${port} }`]);
+    return this.apply([`delete element inet ${this.table} ports { ${port} }`]);
   }
 
   /** The table goes with the nft process: ending its stdin is the whole cleanup. */
@@ -80,7 +85,7 @@ export class NftRedirector implements Redirector {
   private apply(commands: readonly string[]): Promise<void> {
     const run = this.queue.then(async () => {
       this.lines.length = 0;
-      this.nft.stdin.write(`${commands.join("\n")}\nlist set ip ${this.table} ports\n`);
+      this.nft.stdin.write(`${commands.join("\n")}\nlist set inet ${this.table} ports\n`);
       const output = await this.readUntilListingEnds();
       const error = output.findIndex((line) => line.startsWith("Error:"));
       if (error >= 0) throw new Error(output.slice(error, error + 2).join(" — "));

@@ -1,6 +1,7 @@
 /**
- * The steal tap: one listener in the pod's network namespace receives every redirected connection,
- * learns where it was going (SO_ORIGINAL_DST) and hands it to the handler of that port. A connection
+ * The steal tap: one listener in the pod's network namespace (`[::]`, dual-stack, so one port serves
+ * both families' redirects) receives every redirected connection, learns where it was going
+ * (SO_ORIGINAL_DST / IP6T_SO_ORIGINAL_DST) and hands it to the handler of that port. A connection
  * for a port nobody handles any more (the redirect was just removed, the kernel had already NATed it)
  * is passed through to the pod's app, so stopping a steal never refuses or resets a client.
  */
@@ -8,6 +9,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { originalDestination } from "../../../platform/index.ts";
 import type { Logger } from "../../../transport/log.ts";
 import type { ConnectionHandler, Endpoint, PortTap } from "../tap.ts";
+import { type IpFamily, ownGroup, usableFamilies } from "./families.ts";
 import { flushEstablished } from "./flush.ts";
 import { type Redirector, startRedirector } from "./redirector.ts";
 import { StolenConnection } from "./stolen-connection.ts";
@@ -24,14 +26,30 @@ function plainAddress(address: string | undefined): string {
   return (address ?? "").replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
 }
 
-function listen(server: Server): Promise<number> {
+function listen(server: Server, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen({ host: "0.0.0.0", port: 0, backlog: 4096 }, () => {
+    server.listen({ host, port: 0, backlog: 4096 }, () => {
       server.off("error", reject);
       resolve((server.address() as { port: number }).port);
     });
   });
+}
+
+/** Listens on `[::]` when the pod has IPv6 (v4 clients arrive IPv4-mapped), else on `0.0.0.0`. */
+async function listenForFamilies(
+  server: Server,
+  families: readonly IpFamily[],
+  log: Logger,
+): Promise<{ port: number; families: readonly IpFamily[] }> {
+  if (families.includes("IPv6")) {
+    try {
+      return { port: await listen(server, "::"), families };
+    } catch (error) {
+      log.warn("cannot listen on IPv6, stealing IPv4 only", { error: (error as Error).message });
+    }
+  }
+  return { port: await listen(server, "0.0.0.0"), families: ["IPv4"] };
 }
 
 export class StealTap implements PortTap {
@@ -49,11 +67,13 @@ export class StealTap implements PortTap {
     let tap: StealTap | undefined;
     // Half-open: a client that finished sending still gets the rest of its answer.
     const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => tap?.accept(socket));
-    const listenerPort = await listen(server);
+    const { port: listenerPort, families } = await listenForFamilies(server, usableFamilies(), options.log);
     try {
       const redirector = await startRedirector({
         nftables: options.nftables,
+        families,
         listenerPort,
+        agentGid: ownGroup(),
         log: options.log,
       });
       tap = new StealTap(server, redirector, options);
