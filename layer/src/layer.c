@@ -7,6 +7,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef __APPLE__
+#include <mach-o/dyld.h>
+#endif
+
 #include "fdtable.h"
 #include "fs_policy.h"
 #include "guard.h"
@@ -40,6 +44,18 @@ static void debug(const struct layer_env *env, const char *format, const char *d
   sys_say(line);
 }
 
+/* The path of this process's executable (for skip_processes); false when it cannot be told. */
+static bool executable_path(char *buf, size_t size) {
+#ifdef __APPLE__
+  uint32_t room = (uint32_t)size;
+  return _NSGetExecutablePath(buf, &room) == 0;
+#else
+  ssize_t len = readlink("/proc/self/exe", buf, size - 1);
+  buf[len > 0 ? len : 0] = '\0';
+  return len > 0;
+#endif
+}
+
 __attribute__((constructor)) static void layer_init(int argc, char **argv, char **envp) {
   (void)envp;
   int saved_errno = errno;
@@ -60,9 +76,7 @@ __attribute__((constructor)) static void layer_init(int argc, char **argv, char 
   real_resolve();
 
   char exe[PATH_MAX];
-  ssize_t exe_len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-  exe[exe_len > 0 ? exe_len : 0] = '\0';
-  const char *exec_name = exe_len > 0 ? path_basename(exe) : NULL;
+  const char *exec_name = executable_path(exe, sizeof(exe)) ? path_basename(exe) : NULL;
   const char *invoked_as = argc > 0 && argv && argv[0] ? path_basename(argv[0]) : NULL;
   if (process_is_skipped(&layer.config, exec_name, invoked_as)) {
     debug(&env, "skipped (%s is in skip_processes or a build tool)\n", invoked_as ? invoked_as : "?");
