@@ -1,11 +1,14 @@
 /**
  * The agent's listener: accepts any number of clients, checks their heartbeats, and finishes when
  * nobody has been connected for the communication timeout (from start, and after the last client left).
+ * A client may come over a resumable stream (src/transport/resumable-stream.ts): its session then
+ * survives a dropped connection for the communication timeout, waiting for the client to resume.
  */
 import { createServer, type Server, type Socket } from "node:net";
 import type { ServerIdentity } from "../protocol/index.ts";
 import { IdleTimer } from "../transport/idle-timer.ts";
 import type { Logger } from "../transport/log.ts";
+import { ResumableServer } from "../transport/resumable-stream-server.ts";
 import { ClientSession } from "./client-session.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { FEATURES } from "./features/index.ts";
@@ -41,7 +44,11 @@ async function listen(server: Server, port: number): Promise<string> {
 }
 
 export class AgentServer {
-  private readonly server = createServer((socket) => this.accept(socket));
+  private readonly server = createServer((socket) => {
+    socket.on("error", () => {});
+    this.resumable.route(socket, (plain) => this.accept(plain));
+  });
+  private readonly resumable: ResumableServer;
   private readonly sessions = new Set<ClientSession>();
   private readonly dispatcher = new Dispatcher(FEATURES);
   private nextClientId = 0;
@@ -53,7 +60,14 @@ export class AgentServer {
     this.finished = resolve;
   });
 
-  constructor(private readonly options: AgentServerOptions) {}
+  constructor(private readonly options: AgentServerOptions) {
+    this.resumable = new ResumableServer({
+      graceMs: options.timeoutMs,
+      // A resumable stream stands in for the socket: it has the parts of node:net a session uses.
+      onStream: (stream) => this.accept(stream as unknown as Socket),
+      onNotice: (message, fields) => options.log.info(`resumable ${message}`, fields),
+    });
+  }
 
   /** Binds the port; returns the address it listens on. */
   async start(): Promise<string> {
@@ -84,6 +98,7 @@ export class AgentServer {
     this.idle?.stop();
     this.server.close();
     for (const session of this.sessions) session.close(`agent shutting down: ${reason}`);
+    this.resumable.closeAll(`agent shutting down: ${reason}`);
     this.finished(reason);
   }
 

@@ -90,11 +90,14 @@ export function readSettings(env: NodeJS.ProcessEnv): IntproxySettings {
 }
 
 /** An agent in a cluster is reached through a port-forward relay this process runs (src/kube). */
-async function withKubeRelay(env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
+async function withKubeRelay(
+  env: NodeJS.ProcessEnv,
+  notify: (line: string) => void,
+): Promise<NodeJS.ProcessEnv> {
   if (!env.MIRRORD_AGENT_KUBE) return env;
   try {
     const { intproxyAgentAddress } = await import("../kube/index.ts");
-    return { ...env, MIRRORD_AGENT_ADDR: await intproxyAgentAddress(env) };
+    return { ...env, MIRRORD_AGENT_ADDR: await intproxyAgentAddress(env, notify) };
   } catch (error) {
     throw new IntproxyStartError(`cannot set up the port-forward to the agent: ${(error as Error).message}`);
   }
@@ -148,8 +151,15 @@ function logUnsolicited(log: Logger, userStderr: ProgramStderr, { message }: Fra
  */
 export async function runIntproxy(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   startOwnSession();
-  const settings = readSettings(await withKubeRelay(env));
-  const log = fileLogger(settings);
+  // The relay's notices (a dropped port-forward resumed or given up on) come only after start-up.
+  let settings: IntproxySettings | undefined;
+  let log: Logger | undefined;
+  const notify = (line: string) => {
+    log?.warn(line);
+    settings?.userStderr.write(`${line}\n`);
+  };
+  settings = readSettings(await withKubeRelay(env, notify));
+  log = fileLogger(settings);
   log.info("starting", { version: INTPROXY_VERSION, agent: settings.agentAddress });
   let agent: ProtocolClient;
   try {

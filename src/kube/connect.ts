@@ -54,12 +54,20 @@ function parseEndpoint(text: string): AgentEndpoint {
 /**
  * For the intproxy: when the agent is in a cluster, start a loopback relay over the API server's
  * port-forward and return its `127.0.0.1:<port>`; otherwise undefined (MIRRORD_AGENT_ADDR is used as is).
+ * The relay resumes a dropped port-forward stream (the agent keeps the session meanwhile); `notify`
+ * gets its one-line notices for the user.
  */
-export async function intproxyAgentAddress(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+export async function intproxyAgentAddress(
+  env: NodeJS.ProcessEnv,
+  notify?: (line: string) => void,
+): Promise<string | undefined> {
   const text = env[AGENT_KUBE_ENV];
   if (!text) return undefined;
   const endpoint = parseEndpoint(text);
   const resolved = env[RESOLVED_CONFIG_ENV] ? parseResolved(env[RESOLVED_CONFIG_ENV]) : undefined;
-  const relay = await startAgentRelay(loadKubeConfig(resolved ?? {}, env), endpoint);
+  const relay = await startAgentRelay(loadKubeConfig(resolved ?? {}, env), endpoint, {
+    resumable: true,
+    notify,
+  });
   return relay.address;
 }

@@ -227,8 +227,8 @@ describe("ResumableStream over ResumableServer", () => {
     const attempt = async (record: ResumableRecord) => {
       const link = carrierPair();
       server.route(link.server, () => assert.fail("taken for plain"));
-      link.client.write(RESUMABLE_MAGIC);
-      link.client.write(encodeRecord(record));
+      // Magic and record in one chunk, as TCP may deliver them.
+      link.client.write(Buffer.concat([RESUMABLE_MAGIC, encodeRecord(record)]));
       return readHandshake(link.client, new RecordDecoder(), 2_000, "ACCEPT");
     };
     const { id, token } = client as ResumableStream;

@@ -195,7 +195,9 @@ export function readHandshake(
       () => settle(new ResumableError(`no ${what} within ${timeoutMs} ms`)),
       timeoutMs,
     );
+    let settled = false;
     const settle = (outcome: ResumableRecord | Error) => {
+      settled = true;
       clearTimeout(timer);
       // Paused, so no chunk after the handshake is emitted before the stream's own listener is on.
       carrier.pause();
@@ -219,7 +221,9 @@ export function readHandshake(
     carrier.on("data", onData);
     carrier.on("close", onClose);
     carrier.on("error", onClose);
-    carrier.resume();
+    // The record may already be in the decoder (it came with the bytes before it).
+    onData(new Uint8Array(0));
+    if (!settled) carrier.resume();
   });
 }
 
