@@ -15,23 +15,20 @@ const PORT = 18673;
 const KEEPALIVE = join(import.meta.dir, "programs", "net_in_keepalive.py");
 
 let nextAgentPort = 61450;
-const sim = stealCluster("steal-flush", PORT, unavailable);
+const sim = stealCluster("steal-flush", PORT, unavailable, { dualStack: true });
 
 /** Who answered each request of net_in_keepalive.py when a steal starts between its first two requests. */
-async function keepAliveAcrossSteal(agentEnv: Record<string, string>): Promise<Record<string, string>> {
+async function keepAliveAcrossSteal(
+  agentEnv: Record<string, string>,
+  host = sim.pod.ip,
+): Promise<Record<string, string>> {
   const agent = await startAgent(sim.cluster, sim.pod, nextAgentPort++, agentEnv);
   const go = join(sim.scratch, `go-${nextAgentPort}`);
   // A steal already running on another port: NAT is in use in the pod before the keep-alive connection
   // starts (a flow that began before any NAT hook existed gets NAT set up on its next packet, i.e. it
   // would be redirected whatever flush_connections says).
   const other = await startLocal(agent.address, sim.scratch, { mode: "steal" }, ["http", String(PORT + 1)]);
-  const keepalive = sim.cluster.spawnInPodNetns(sim.client, [
-    "python3",
-    KEEPALIVE,
-    sim.pod.ip,
-    String(PORT),
-    go,
-  ]);
+  const keepalive = sim.cluster.spawnInPodNetns(sim.client, ["python3", KEEPALIVE, host, String(PORT), go]);
   try {
     await keepalive.waitForStdout(/first=\w+/, "first request", 20_000);
     const local = await startLocal(agent.address, sim.scratch, { mode: "steal" }, ["http", String(PORT)]);
@@ -58,6 +55,13 @@ async function keepAliveAcrossSteal(agentEnv: Record<string, string>): Promise<R
 describe.skipIf(unavailable !== undefined)("steal flush_connections", () => {
   test("by default an established keep-alive connection to the pod is cut when the steal starts", async () => {
     const answers = await keepAliveAcrossSteal({});
+    expect(answers.first).toBe("cluster");
+    expect(answers["same connection"]).toStartWith("failed:");
+    expect(answers["new connection"]).toBe("local");
+  }, 60_000);
+
+  test("an established IPv6 keep-alive connection is cut too", async () => {
+    const answers = await keepAliveAcrossSteal({}, sim.pod.ipv6);
     expect(answers.first).toBe("cluster");
     expect(answers["same connection"]).toStartWith("failed:");
     expect(answers["new connection"]).toBe("local");

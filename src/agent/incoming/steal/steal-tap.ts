@@ -60,6 +60,7 @@ export class StealTap implements PortTap {
   private constructor(
     private readonly server: Server,
     private readonly redirector: Redirector,
+    private readonly families: readonly IpFamily[],
     private readonly options: StealTapOptions,
   ) {}
 
@@ -76,7 +77,7 @@ export class StealTap implements PortTap {
         agentGid: ownGroup(),
         log: options.log,
       });
-      tap = new StealTap(server, redirector, options);
+      tap = new StealTap(server, redirector, families, options);
       return tap;
     } catch (error) {
       server.close();
@@ -90,7 +91,7 @@ export class StealTap implements PortTap {
     if (!isNew) return this.changes.then(() => {});
     return this.change(async () => {
       await this.redirector.add(port);
-      if (this.options.flushConnections) await flushEstablished(port, this.options.log);
+      if (this.options.flushConnections) await flushEstablished(port, this.families, this.options.log);
     }).catch((error) => {
       if (this.handlers.get(port) === onConnection) this.handlers.delete(port);
       throw new Error(`cannot steal port ${port}: ${(error as Error).message}`);
