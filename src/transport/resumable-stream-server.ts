@@ -47,6 +47,7 @@ export class ResumableServer {
   /**
    * Looks at a new connection's first bytes: the resumable magic → served here; anything else (or
    * nothing within the handshake timeout) → `plain(socket)` with those bytes put back, as if unread.
+   * The socket flows again right after `plain` returns: it must put its readers on synchronously.
    */
   route<S extends Duplex>(socket: S, plain: (socket: S) => void): void {
     let seen = new Uint8Array(0);

@@ -180,6 +180,28 @@ describe("RecordDecoder", () => {
   });
 });
 
+describe("ResumableServer.route", () => {
+  it("hands a plain connection over with its first bytes put back, in order", async () => {
+    const server = new ResumableServer({
+      graceMs: 1_000,
+      onStream: () => assert.fail("taken for resumable"),
+    });
+    const link = carrierPair();
+    let seen: ReturnType<typeof collect> | undefined;
+    server.route(link.server, (plain) => {
+      seen = collect(plain);
+    });
+    // A protocol frame's length prefix (4th byte 0) arrives in two pieces, then more bytes.
+    link.client.write(Uint8Array.of(0x6d, 0x69));
+    link.client.write(Uint8Array.of(0x72, 0x00, 1, 2));
+    await until(() => seen, "the hand-over");
+    link.client.write(Uint8Array.of(3, 4));
+    await until(() => seen?.bytes().length === 8, "the plain bytes");
+    assert.deepEqual([...(seen?.bytes() ?? [])], [0x6d, 0x69, 0x72, 0, 1, 2, 3, 4]);
+    link.cut();
+  });
+});
+
 describe("ResumableStream over ResumableServer", () => {
   it("carries bytes both ways and ends cleanly", async () => {
     const { client, serverStream } = await connected();
