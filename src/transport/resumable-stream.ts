@@ -142,6 +142,16 @@ function decodePayload(type: ResumableRecord["type"], payload: Uint8Array): Resu
   }
 }
 
+/** A DATA record as header + the caller's bytes, without copying them. */
+function writeData(carrier: Duplex, bytes: Uint8Array): void {
+  const header = new Uint8Array(HEADER_BYTES);
+  const view = new DataView(header.buffer);
+  view.setUint8(0, TYPE_CODES.data);
+  view.setUint32(1, bytes.length, true);
+  carrier.write(header);
+  carrier.write(bytes);
+}
+
 /** Reassembles records from carrier chunks; throws `ResumableError` on anything malformed. */
 export class RecordDecoder {
   private buffer: Uint8Array = new Uint8Array(0);
@@ -166,7 +176,8 @@ export class RecordDecoder {
     if (length > MAX_DATA_BYTES)
       throw new ResumableError(`${type.toUpperCase()} record of ${length} bytes exceeds ${MAX_DATA_BYTES}`);
     if (this.buffer.length < HEADER_BYTES + length) return undefined;
-    const payload = new Uint8Array(this.buffer.subarray(HEADER_BYTES, HEADER_BYTES + length));
+    // A view, not a copy: the buffer is never written to, only replaced.
+    const payload = this.buffer.subarray(HEADER_BYTES, HEADER_BYTES + length);
     this.buffer = this.buffer.subarray(HEADER_BYTES + length);
     return decodePayload(type, payload);
   }
@@ -303,7 +314,7 @@ export class ResumableStream extends Duplex {
       carrier.off("data", onData);
       carrier.destroy();
     };
-    for (const chunk of this.unacked) carrier.write(encodeRecord({ type: "data", bytes: chunk }));
+    for (const chunk of this.unacked) writeData(carrier, chunk);
     if (this.localEnded) carrier.write(encodeRecord({ type: "end", sent: this.sent }));
     this.sendAck();
     this.carrierPaused = false;
@@ -427,7 +438,7 @@ export class ResumableStream extends Duplex {
       const bytes = chunk.subarray(offset, offset + MAX_DATA_BYTES);
       this.unacked.push(bytes);
       this.sent += bytes.length;
-      this.carrier?.write(encodeRecord({ type: "data", bytes }));
+      if (this.carrier) writeData(this.carrier, bytes);
     }
     if (this.sent - this.acked > this.unackedLimit) this.waitingWrite = () => done();
     else done();
