@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <unistd.h>
 
-#include "../src/fd_events.h"
+#include "../src/hooks/fd_hooks.h"
 #include "../src/layer.h"
 
 static struct {
@@ -36,31 +36,11 @@ static void real_fd_resolve(void) {
 
 __attribute__((constructor)) static void fd_hooks_init(void) { real_fd_resolve(); }
 
-/* Announced before the close: once the kernel frees the number, another thread may get it and must not
- * lose its new record to this close. */
-LAYER_EXPORT int close(int fd) {
-  fd_events_closed(fd);
-  return REAL_FD(close)(fd);
-}
+LAYER_EXPORT int close(int fd) { return fd_hook_close(REAL_FD(close), fd); }
 
-/* After a successful dup into `newfd` (a dup2 target was closed by the kernel first). */
-static void duplicated(int oldfd, int newfd, bool replaced) {
-  if (newfd < 0 || oldfd == newfd) return;
-  if (replaced) fd_events_closed(newfd);
-  fd_events_duplicated(oldfd, newfd);
-}
+LAYER_EXPORT int dup(int fd) { return fd_hook_dup(REAL_FD(dup), fd); }
 
-LAYER_EXPORT int dup(int fd) {
-  int newfd = REAL_FD(dup)(fd);
-  duplicated(fd, newfd, false);
-  return newfd;
-}
-
-LAYER_EXPORT int dup2(int oldfd, int newfd) {
-  int rc = REAL_FD(dup2)(oldfd, newfd);
-  duplicated(oldfd, rc, true);
-  return rc;
-}
+LAYER_EXPORT int dup2(int oldfd, int newfd) { return fd_hook_dup2(REAL_FD(dup2), oldfd, newfd); }
 
 LAYER_EXPORT int fcntl(int fd, int cmd, ...) {
   va_list args;
@@ -68,6 +48,6 @@ LAYER_EXPORT int fcntl(int fd, int cmd, ...) {
   void *arg = va_arg(args, void *);
   va_end(args);
   int rc = REAL_FD(fcntl)(fd, cmd, arg);
-  if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)) duplicated(fd, rc, false);
+  if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)) fd_hook_duplicated(fd, rc, false);
   return rc;
 }

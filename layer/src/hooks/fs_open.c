@@ -5,11 +5,11 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "../fd_events.h"
 #include "../fs_ops.h"
 #include "../layer.h"
 #include "../real_fs.h"
 #include "../remote_file.h"
+#include "fd_hooks.h"
 
 /* The open itself; `-1 - INT_MAX` (never a valid result) means "not ours: call the real function". */
 #define OPEN_BYPASS INT_MIN
@@ -93,38 +93,17 @@ OPENAT2_HOOK(__openat64_2)
 CREAT_HOOK(creat)
 CREAT_HOOK(creat64)
 
-/*
- * Every fd, remote or not, is announced to fd_events (one atomic load per table when nothing is
- * known about it). A close is announced before it happens: once the kernel frees the number, another
- * thread may get it from open() and must not lose its new entry to this close.
- */
-LAYER_EXPORT int close(int fd) {
-  fd_events_closed(fd);
-  return REAL_FS(close)(fd);
-}
+/* Every fd, remote or not, is announced to fd_events (one atomic load per table when nothing is known
+ * about it). */
+LAYER_EXPORT int close(int fd) { return fd_hook_close(REAL_FS(close), fd); }
 
-/* After a successful dup into `newfd` (a dup2/dup3 target was closed by the kernel first). */
-static void duplicated(int oldfd, int newfd, bool replaced) {
-  if (newfd < 0 || oldfd == newfd) return;
-  if (replaced) fd_events_closed(newfd);
-  fd_events_duplicated(oldfd, newfd);
-}
+LAYER_EXPORT int dup(int fd) { return fd_hook_dup(REAL_FS(dup), fd); }
 
-LAYER_EXPORT int dup(int fd) {
-  int newfd = REAL_FS(dup)(fd);
-  duplicated(fd, newfd, false);
-  return newfd;
-}
-
-LAYER_EXPORT int dup2(int oldfd, int newfd) {
-  int rc = REAL_FS(dup2)(oldfd, newfd);
-  duplicated(oldfd, rc, true);
-  return rc;
-}
+LAYER_EXPORT int dup2(int oldfd, int newfd) { return fd_hook_dup2(REAL_FS(dup2), oldfd, newfd); }
 
 LAYER_EXPORT int dup3(int oldfd, int newfd, int flags) {
   int rc = REAL_FS(dup3)(oldfd, newfd, flags);
-  duplicated(oldfd, rc, true);
+  fd_hook_duplicated(oldfd, rc, true);
   return rc;
 }
 
@@ -134,7 +113,7 @@ static int fcntl_common(int (*real_fn)(int, int, ...), int fd, int cmd, void *ar
   if (rc < 0) return rc;
   switch (cmd) {
     case F_DUPFD:
-    case F_DUPFD_CLOEXEC: duplicated(fd, rc, false); break;
+    case F_DUPFD_CLOEXEC: fd_hook_duplicated(fd, rc, false); break;
     case F_GETFL: {
       struct remote_file *file = fs_remote_fd(fd);
       if (file) rc = file->flags;
