@@ -11,6 +11,7 @@ import { simulatorUnavailableReason } from "../simulator/index.ts";
 import {
   type LocalProgram,
   loadResults,
+  rawExchange,
   type StartedAgent,
   startAgent,
   startLocal,
@@ -40,25 +41,6 @@ async function curl(
   const result = await from.exec(["curl", "-sS", "--max-time", "10", ...extra, url]);
   if (result.code !== 0) throw new Error(`curl ${url} from the ${where} failed: ${result.stderr}`);
   return JSON.parse(result.stdout);
-}
-
-/** Sends `text` over raw TCP/IPv6 from the client to the pod, finishes writing, returns what came back. */
-async function rawIpv6FromClient(port: number, text: string): Promise<string> {
-  const script = [
-    "import socket,sys",
-    `s=socket.create_connection(("${sim.pod.ipv6}",${port}),timeout=10)`,
-    `s.sendall(b"${text}")`,
-    "s.shutdown(socket.SHUT_WR)",
-    "out=b''",
-    "while True:",
-    " c=s.recv(65536)",
-    " if not c: break",
-    " out+=c",
-    "sys.stdout.write(out.decode())",
-  ].join("\n");
-  const result = await sim.client.exec(["python3", "-c", script]);
-  if (result.code !== 0) throw new Error(`raw TCP over IPv6 to ${port} failed: ${result.stderr}`);
-  return result.stdout;
 }
 
 async function withAgent(env: Record<string, string>, body: (agent: StartedAgent) => Promise<void>) {
@@ -91,7 +73,7 @@ describe.skipIf(unavailable !== undefined)("steal over IPv6 and the pod's loopba
             const stolen = await curl("client", v6Url("/v6"), "-6", "-d", "hi");
             expect(stolen).toMatchObject({ side: "local", path: "/v6", body_bytes: 2 });
             expect((stolen.peername as string[])[0]).toBe(sim.client.ipv6);
-            expect(await rawIpv6FromClient(RAW_PORT, "ping6")).toBe("local:ping6");
+            expect(await rawExchange(sim.client, sim.pod.ipv6, RAW_PORT, "ping6")).toBe("local:ping6");
             // IPv4 in the same run, and a kubelet probe over IPv6 still reaching the pod's app.
             const v4 = await curl("client", `http://${sim.pod.ip}:${PORT}/v4`);
             expect(v4).toMatchObject({ side: "local", path: "/v4" });

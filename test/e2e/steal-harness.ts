@@ -198,3 +198,22 @@ export function stealCluster(
   });
   return fixture;
 }
+
+/** Sends `text` over raw TCP from `client` to host:port (either family), finishes writing, returns all read back. */
+export async function rawExchange(client: Pod, host: string, port: number, text: string): Promise<string> {
+  const script = [
+    "import socket,sys",
+    `s=socket.create_connection(("${host}",${port}),timeout=10)`,
+    `s.sendall(b"${text}")`,
+    "s.shutdown(socket.SHUT_WR)",
+    "out=b''",
+    "while True:",
+    " c=s.recv(65536)",
+    " if not c: break",
+    " out+=c",
+    "sys.stdout.write(out.decode())",
+  ].join("\n");
+  const result = await client.exec(["python3", "-c", script]);
+  if (result.code !== 0) throw new Error(`raw TCP to ${host} port ${port} failed: ${result.stderr}`);
+  return result.stdout;
+}

@@ -9,7 +9,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Pod, sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
 import { type PodSession, startPodSession } from "../support/pod-session.ts";
-import { type LocalProgram, loadResults, startLoad, startLocal as startLocalUnder } from "./steal-harness.ts";
+import {
+  type LocalProgram,
+  loadResults,
+  rawExchange,
+  startLoad,
+  startLocal as startLocalUnder,
+} from "./steal-harness.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING steal end-to-end tests: ${unavailable}`);
@@ -40,25 +46,6 @@ afterAll(async () => {
 
 function startLocal(incoming: unknown, args: string[]): Promise<LocalProgram> {
   return startLocalUnder(session.agentAddress, scratch, incoming, args);
-}
-
-/** Sends `text` over raw TCP from the client, finishes writing, returns everything read back. */
-async function rawFromClient(port: number, text: string): Promise<string> {
-  const script = [
-    "import socket,sys",
-    `s=socket.create_connection(("${session.pod.ip}",${port}),timeout=10)`,
-    `s.sendall(b"${text}")`,
-    "s.shutdown(socket.SHUT_WR)",
-    "out=b''",
-    "while True:",
-    " c=s.recv(65536)",
-    " if not c: break",
-    " out+=c",
-    "sys.stdout.write(out.decode())",
-  ].join("\n");
-  const result = await client.exec(["python3", "-c", script]);
-  if (result.code !== 0) throw new Error(`raw TCP to ${port} failed: ${result.stderr}`);
-  return result.stdout;
 }
 
 /** The JSON answer of a request made from the laptop itself (to the program's real local port). */
@@ -108,7 +95,7 @@ describe.skipIf(unavailable !== undefined)("steal", () => {
   test("raw TCP to a port nothing in the pod listens on is answered by the local program", async () => {
     const local = await startLocal({ mode: "steal" }, ["tcp", String(RAW_PORT)]);
     try {
-      expect(await rawFromClient(RAW_PORT, "ping")).toBe("local:ping");
+      expect(await rawExchange(client, session.pod.ip, RAW_PORT, "ping")).toBe("local:ping");
     } finally {
       await local.stop();
     }
