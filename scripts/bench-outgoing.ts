@@ -5,6 +5,8 @@
  *   P4f: the same transfer through the simulator's port-forward alone, which every mirrord byte also
  *       crosses (socat moving 64 KiB per write), with a socat in the pod standing in for the agent: what P4
  *       can reach at best on this machine.
+ *   P4c: the agent's CPU time per MiB it relayed in P4 ÷ that of the socat standing in for it in P4f (a
+ *       plain byte relay): steadier than throughput on a loaded machine.
  *   P8: peak RSS (VmHWM) of a fresh agent that served only P4; baseline: the same agent's peak before it
  *       served anything.
  */
@@ -38,6 +40,18 @@ function throughput(stdout: string, what: string): number {
   const match = /bytes=(\d+) seconds=([\d.]+)/.exec(stdout);
   if (!match) throw new Error(`${what}: no measurement in ${JSON.stringify(stdout)}`);
   return Number(match[1]) / Number(match[2]);
+}
+
+/** Linux reports CPU times in USER_HZ ticks, 100 per second on every architecture it runs on. */
+const TICKS_PER_SECOND = 100;
+
+/** CPU milliseconds (user + system) `pid` used, plus those of its children it reaped when `reaped`. */
+function cpuMs(pid: number, reaped: boolean): number {
+  // The fields after the command name (which may hold spaces): state is 3, utime 14 ... cstime 17.
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(")").at(-1)?.trim().split(" ") ?? [];
+  const ticks = (from: number, to: number) =>
+    fields.slice(from - 3, to - 2).reduce((sum, field) => sum + Number(field), 0);
+  return ((ticks(14, 15) + (reaped ? ticks(16, 17) : 0)) * 1000) / TICKS_PER_SECOND;
 }
 
 const mibPerSecond = (bytesPerSecond: number) => `${(bytesPerSecond / (1 << 20)).toFixed(0)} MiB/s`;
@@ -86,6 +100,7 @@ export async function outgoingRows(session: PodSession, runs: number): Promise<R
   try {
     await agent.waitForStdout(/agent ready/, "the P4 agent", 15_000);
     const idlePeak = peakRssKib(agent.pid) / 1024;
+    const [agentCpuBefore, relayCpuBefore] = [cpuMs(agent.pid, false), cpuMs(relay.pid, true)];
     const forward = await session.cluster.forward(session.pod, BULK_AGENT_PORT);
     const env = {
       ...(process.env as Record<string, string>),
@@ -120,6 +135,9 @@ export async function outgoingRows(session: PodSession, runs: number): Promise<R
       [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
     const ratio = median(through) / median(direct);
     const peak = peakRssKib(agent.pid) / 1024;
+    const relayedMib = runs * mib;
+    const agentCpu = (cpuMs(agent.pid, false) - agentCpuBefore) / relayedMib;
+    const relayCpu = (cpuMs(relay.pid, true) - relayCpuBefore) / relayedMib;
     return [
       {
         id: "P4",
@@ -135,6 +153,14 @@ export async function outgoingRows(session: PodSession, runs: number): Promise<R
         measured: mibPerSecond(median(forwardOnly)),
         baseline: `${mibPerSecond(median(direct))} in the pod`,
         result: `×${(median(forwardOnly) / median(direct)).toFixed(2)}; mirrord ÷ forward ×${(median(through) / median(forwardOnly)).toFixed(2)}`,
+        goal: "report",
+      },
+      {
+        id: "P4c",
+        what: "agent CPU time per MiB relayed in P4 ÷ the socat relay's in P4f",
+        measured: `${agentCpu.toFixed(2)} ms/MiB`,
+        baseline: `${relayCpu.toFixed(2)} ms/MiB socat`,
+        result: `×${(agentCpu / relayCpu).toFixed(2)}`,
         goal: "report",
       },
       {

@@ -2,7 +2,8 @@
  * Benchmarks, each against a baseline measured in the same run (not part of the test suite).
  *   P1-P3: remote files (see filesRows).
  *   P6: mirrored HTTP requests lost at 1,000 req/s (a program under mirrord exec vs the pod's app log).
- *   P4, P8: outgoing bulk throughput and the agent's peak memory (see bench-outgoing.ts).
+ *   P4, P4f, P4c, P8: outgoing bulk throughput, its ceiling here, the agent's CPU per MiB and peak memory
+ *   (see bench-outgoing.ts).
  *   P5: stolen HTTP keep-alive requests/s ÷ direct to the local program, added p50 (see bench-steal.ts).
  *   P5f: filtered steal, matching and other requests/s ÷ direct, added p50 (see bench-http-filter.ts).
  *   P7: wall time of `mirrord exec -- true` over connect_tcp minus a bare `true` (medians).
@@ -303,7 +304,7 @@ const groups: [string[], () => Promise<Row | Row[]>][] = [
   [["P1", "P2", "P3"], () => filesRows(session)],
   [["P7"], () => p7(session)],
   [["P6"], () => p6(session)],
-  [["P4", "P4F", "P8"], () => outgoingRows(session, Math.min(RUNS, 5))],
+  [["P4", "P4F", "P4C", "P8"], () => outgoingRows(session, Math.min(RUNS, 5))],
   [["P5"], () => p5(session)],
   [["P5F"], () => p5f(session)],
 ];
