@@ -515,6 +515,23 @@ const vectors: [string, bigint, Message][] = [
   ["http-connection-close", 0n, { type: "HttpConnectionClose", connId: 9n }],
   ["http-upgrade-data", 0n, { type: "HttpUpgradeData", connId: 9n, requestId: 2n, data: pattern(40) }],
   ["incoming-unreachable", 0n, { type: "IncomingUnreachable", connId: U64_MAX }],
+  ["connect-in-background", 62n, { type: "ConnectInBackground", connId: 3n, address: v6 }],
+  [
+    "connect-pending",
+    62n,
+    {
+      type: "ConnectPending",
+      connId: U64_MAX,
+      interceptAddress: { kind: "ipv4", ip: ip4(127, 0, 0, 1), port: 41000 },
+    },
+  ],
+  ["outgoing-local-address", 63n, { type: "OutgoingLocalAddress", connId: 9n }],
+  [
+    "outgoing-local-address-result",
+    63n,
+    { type: "OutgoingLocalAddressResult", address: { kind: "ipv4", ip: ip4(10, 244, 1, 5), port: 40000 } },
+  ],
+  ["outgoing-local-address-unknown", 64n, { type: "OutgoingLocalAddressResult", address: null }],
 ];
 
 const dir = join(import.meta.dir, "../test/vectors/protocol");

@@ -939,6 +939,34 @@ void mp_dump_frame(FILE *f, const mp_message *msg) {
     fputs(",\"connId\":", f);
     fprintf(f, "\"%" PRIu64 "\"", msg->u.outgoing_resume.conn_id);
     break;
+  case MP_MSG_CONNECT_IN_BACKGROUND:
+    fputs("\"type\":\"ConnectInBackground\"", f);
+    fputs(",\"connId\":", f);
+    fprintf(f, "\"%" PRIu64 "\"", msg->u.connect_in_background.conn_id);
+    fputs(",\"address\":", f);
+    dump_socket_address(f, &msg->u.connect_in_background.address);
+    break;
+  case MP_MSG_CONNECT_PENDING:
+    fputs("\"type\":\"ConnectPending\"", f);
+    fputs(",\"connId\":", f);
+    fprintf(f, "\"%" PRIu64 "\"", msg->u.connect_pending.conn_id);
+    fputs(",\"interceptAddress\":", f);
+    dump_socket_address(f, &msg->u.connect_pending.intercept_address);
+    break;
+  case MP_MSG_OUTGOING_LOCAL_ADDRESS:
+    fputs("\"type\":\"OutgoingLocalAddress\"", f);
+    fputs(",\"connId\":", f);
+    fprintf(f, "\"%" PRIu64 "\"", msg->u.outgoing_local_address.conn_id);
+    break;
+  case MP_MSG_OUTGOING_LOCAL_ADDRESS_RESULT:
+    fputs("\"type\":\"OutgoingLocalAddressResult\"", f);
+    fputs(",\"address\":", f);
+    if (msg->u.outgoing_local_address_result.has_address) {
+      dump_socket_address(f, &msg->u.outgoing_local_address_result.address);
+    } else {
+      fputs("null", f);
+    }
+    break;
   case MP_MSG_SUBSCRIBE:
     fputs("\"type\":\"Subscribe\"", f);
     fputs(",\"port\":", f);

@@ -28,7 +28,7 @@ import {
   union,
 } from "./schema.ts";
 
-export const PROTOCOL_VERSION = "1.1.0";
+export const PROTOCOL_VERSION = "1.2.0";
 
 /** Values of `ResponseError.kind`: what went wrong, independent of the Linux errno it carries. */
 export const ErrorKind = {
@@ -266,6 +266,14 @@ export const messages: readonly MessageDef[] = [
   // is full asks the other to stop reading that connection's source, and to resume once it drained.
   message("OutgoingPause", 0x0404, "both", { connId }),
   message("OutgoingResume", 0x0405, "both", { connId }),
+  // Layer ⇄ intproxy only: a non-blocking TCP connect. The intproxy answers at once with the intercept
+  // and its own id for the connection (`connId`), and connects through the agent in the background.
+  message("ConnectInBackground", 0x0406, "client", { connId, address: ref(SocketAddress) }),
+  message("ConnectPending", 0x0407, "server", { connId, interceptAddress: ref(SocketAddress) }),
+  // The pod-side local address of a `ConnectPending` connection (by the intproxy's id), once the agent
+  // connected; null when it failed or did not answer in time.
+  message("OutgoingLocalAddress", 0x0408, "client", { connId }),
+  message("OutgoingLocalAddressResult", 0x0409, "server", { address: optional(ref(SocketAddress)) }),
 
   // Incoming traffic. The server picks connection ids; an empty Data means the sender shut down writing.
   message("Subscribe", 0x0500, "client", {

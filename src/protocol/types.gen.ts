@@ -384,6 +384,24 @@ export interface OutgoingResumeMessage {
   type: "OutgoingResume";
   connId: bigint;
 }
+export interface ConnectInBackgroundMessage {
+  type: "ConnectInBackground";
+  connId: bigint;
+  address: SocketAddress;
+}
+export interface ConnectPendingMessage {
+  type: "ConnectPending";
+  connId: bigint;
+  interceptAddress: SocketAddress;
+}
+export interface OutgoingLocalAddressMessage {
+  type: "OutgoingLocalAddress";
+  connId: bigint;
+}
+export interface OutgoingLocalAddressResultMessage {
+  type: "OutgoingLocalAddressResult";
+  address: SocketAddress | null;
+}
 export interface SubscribeMessage {
   type: "Subscribe";
   port: number;
@@ -589,6 +607,10 @@ export type Message =
   | OutgoingCloseMessage
   | OutgoingPauseMessage
   | OutgoingResumeMessage
+  | ConnectInBackgroundMessage
+  | ConnectPendingMessage
+  | OutgoingLocalAddressMessage
+  | OutgoingLocalAddressResultMessage
   | SubscribeMessage
   | SubscribedMessage
   | UnsubscribeMessage

@@ -1917,6 +1917,74 @@ static int wr_msg_outgoing_resume(mp_writer *w, const mp_msg_outgoing_resume *v,
   return 0;
 }
 
+static int rd_msg_connect_in_background(mp_reader *r, mp_msg_connect_in_background *out, unsigned depth) {
+  (void)depth;
+  if (rd_u64(r, &out->conn_id)) return -1;
+  if (depth >= MP_MAX_NESTING_DEPTH) return rd_fail(r, MP_ERR_TOO_DEEP, r->pos);
+  if (rd_socket_address(r, &out->address, depth + 1)) return -1;
+  return 0;
+}
+
+static int wr_msg_connect_in_background(mp_writer *w, const mp_msg_connect_in_background *v, unsigned depth) {
+  (void)depth;
+  if (wr_u64(w, v->conn_id)) return -1;
+  if (depth >= MP_MAX_NESTING_DEPTH) return wr_fail(w, MP_ERR_TOO_DEEP);
+  if (wr_socket_address(w, &v->address, depth + 1)) return -1;
+  return 0;
+}
+
+static int rd_msg_connect_pending(mp_reader *r, mp_msg_connect_pending *out, unsigned depth) {
+  (void)depth;
+  if (rd_u64(r, &out->conn_id)) return -1;
+  if (depth >= MP_MAX_NESTING_DEPTH) return rd_fail(r, MP_ERR_TOO_DEEP, r->pos);
+  if (rd_socket_address(r, &out->intercept_address, depth + 1)) return -1;
+  return 0;
+}
+
+static int wr_msg_connect_pending(mp_writer *w, const mp_msg_connect_pending *v, unsigned depth) {
+  (void)depth;
+  if (wr_u64(w, v->conn_id)) return -1;
+  if (depth >= MP_MAX_NESTING_DEPTH) return wr_fail(w, MP_ERR_TOO_DEEP);
+  if (wr_socket_address(w, &v->intercept_address, depth + 1)) return -1;
+  return 0;
+}
+
+static int rd_msg_outgoing_local_address(mp_reader *r, mp_msg_outgoing_local_address *out, unsigned depth) {
+  (void)depth;
+  if (rd_u64(r, &out->conn_id)) return -1;
+  return 0;
+}
+
+static int wr_msg_outgoing_local_address(mp_writer *w, const mp_msg_outgoing_local_address *v, unsigned depth) {
+  (void)depth;
+  if (wr_u64(w, v->conn_id)) return -1;
+  return 0;
+}
+
+static int rd_msg_outgoing_local_address_result(mp_reader *r, mp_msg_outgoing_local_address_result *out, unsigned depth) {
+  (void)depth;
+  {
+    bool present;
+    if (rd_present(r, &present)) return -1;
+    out->has_address = present;
+    if (present) {
+      if (depth >= MP_MAX_NESTING_DEPTH) return rd_fail(r, MP_ERR_TOO_DEEP, r->pos);
+      if (rd_socket_address(r, &out->address, depth + 1)) return -1;
+    }
+  }
+  return 0;
+}
+
+static int wr_msg_outgoing_local_address_result(mp_writer *w, const mp_msg_outgoing_local_address_result *v, unsigned depth) {
+  (void)depth;
+  if (wr_u8(w, v->has_address ? 1u : 0u)) return -1;
+  if (v->has_address) {
+    if (depth >= MP_MAX_NESTING_DEPTH) return wr_fail(w, MP_ERR_TOO_DEEP);
+    if (wr_socket_address(w, &v->address, depth + 1)) return -1;
+  }
+  return 0;
+}
+
 static int rd_msg_subscribe(mp_reader *r, mp_msg_subscribe *out, unsigned depth) {
   (void)depth;
   if (rd_u16(r, &out->port)) return -1;
@@ -2835,6 +2903,18 @@ static int rd_message(mp_reader *r, mp_message *out) {
   case MP_MSG_OUTGOING_RESUME:
     rc = rd_msg_outgoing_resume(r, &out->u.outgoing_resume, 0);
     break;
+  case MP_MSG_CONNECT_IN_BACKGROUND:
+    rc = rd_msg_connect_in_background(r, &out->u.connect_in_background, 0);
+    break;
+  case MP_MSG_CONNECT_PENDING:
+    rc = rd_msg_connect_pending(r, &out->u.connect_pending, 0);
+    break;
+  case MP_MSG_OUTGOING_LOCAL_ADDRESS:
+    rc = rd_msg_outgoing_local_address(r, &out->u.outgoing_local_address, 0);
+    break;
+  case MP_MSG_OUTGOING_LOCAL_ADDRESS_RESULT:
+    rc = rd_msg_outgoing_local_address_result(r, &out->u.outgoing_local_address_result, 0);
+    break;
   case MP_MSG_SUBSCRIBE:
     rc = rd_msg_subscribe(r, &out->u.subscribe, 0);
     break;
@@ -3076,6 +3156,18 @@ static int wr_message(mp_writer *w, const mp_message *v) {
   case MP_MSG_OUTGOING_RESUME:
     rc = wr_msg_outgoing_resume(w, &v->u.outgoing_resume, 0);
     break;
+  case MP_MSG_CONNECT_IN_BACKGROUND:
+    rc = wr_msg_connect_in_background(w, &v->u.connect_in_background, 0);
+    break;
+  case MP_MSG_CONNECT_PENDING:
+    rc = wr_msg_connect_pending(w, &v->u.connect_pending, 0);
+    break;
+  case MP_MSG_OUTGOING_LOCAL_ADDRESS:
+    rc = wr_msg_outgoing_local_address(w, &v->u.outgoing_local_address, 0);
+    break;
+  case MP_MSG_OUTGOING_LOCAL_ADDRESS_RESULT:
+    rc = wr_msg_outgoing_local_address_result(w, &v->u.outgoing_local_address_result, 0);
+    break;
   case MP_MSG_SUBSCRIBE:
     rc = wr_msg_subscribe(w, &v->u.subscribe, 0);
     break;
@@ -3262,6 +3354,14 @@ const char *mp_message_name(uint16_t tag) {
     return "OutgoingPause";
   case MP_MSG_OUTGOING_RESUME:
     return "OutgoingResume";
+  case MP_MSG_CONNECT_IN_BACKGROUND:
+    return "ConnectInBackground";
+  case MP_MSG_CONNECT_PENDING:
+    return "ConnectPending";
+  case MP_MSG_OUTGOING_LOCAL_ADDRESS:
+    return "OutgoingLocalAddress";
+  case MP_MSG_OUTGOING_LOCAL_ADDRESS_RESULT:
+    return "OutgoingLocalAddressResult";
   case MP_MSG_SUBSCRIBE:
     return "Subscribe";
   case MP_MSG_SUBSCRIBED:

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MP_PROTOCOL_VERSION "1.1.0"
+#define MP_PROTOCOL_VERSION "1.2.0"
 #define MP_MAX_FRAME_SIZE 16777216u
 #define MP_LENGTH_PREFIX_SIZE 4u
 #define MP_HEADER_SIZE 10u
@@ -374,6 +374,10 @@ enum mp_message_tag {
   MP_MSG_OUTGOING_CLOSE = 0x0403,
   MP_MSG_OUTGOING_PAUSE = 0x0404,
   MP_MSG_OUTGOING_RESUME = 0x0405,
+  MP_MSG_CONNECT_IN_BACKGROUND = 0x0406,
+  MP_MSG_CONNECT_PENDING = 0x0407,
+  MP_MSG_OUTGOING_LOCAL_ADDRESS = 0x0408,
+  MP_MSG_OUTGOING_LOCAL_ADDRESS_RESULT = 0x0409,
   MP_MSG_SUBSCRIBE = 0x0500,
   MP_MSG_SUBSCRIBED = 0x0501,
   MP_MSG_UNSUBSCRIBE = 0x0502,
@@ -678,6 +682,25 @@ typedef struct mp_msg_outgoing_resume {
   uint64_t conn_id;
 } mp_msg_outgoing_resume;
 
+typedef struct mp_msg_connect_in_background {
+  uint64_t conn_id;
+  mp_socket_address address;
+} mp_msg_connect_in_background;
+
+typedef struct mp_msg_connect_pending {
+  uint64_t conn_id;
+  mp_socket_address intercept_address;
+} mp_msg_connect_pending;
+
+typedef struct mp_msg_outgoing_local_address {
+  uint64_t conn_id;
+} mp_msg_outgoing_local_address;
+
+typedef struct mp_msg_outgoing_local_address_result {
+  bool has_address;
+  mp_socket_address address;
+} mp_msg_outgoing_local_address_result;
+
 typedef struct mp_msg_subscribe {
   uint16_t port;
   uint8_t mode;
@@ -884,6 +907,10 @@ typedef struct mp_message {
     mp_msg_outgoing_close outgoing_close;
     mp_msg_outgoing_pause outgoing_pause;
     mp_msg_outgoing_resume outgoing_resume;
+    mp_msg_connect_in_background connect_in_background;
+    mp_msg_connect_pending connect_pending;
+    mp_msg_outgoing_local_address outgoing_local_address;
+    mp_msg_outgoing_local_address_result outgoing_local_address_result;
     mp_msg_subscribe subscribe;
     mp_msg_subscribed subscribed;
     mp_msg_unsubscribe unsubscribe;
