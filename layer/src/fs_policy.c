@@ -1,7 +1,5 @@
 #include "fs_policy.h"
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +9,7 @@
 #include <unistd.h>
 
 #include "fs_cwd.h"
+#include "pattern.h"
 #include "sys.h"
 
 enum fs_mode { FS_MODE_LOCAL = 0, FS_MODE_LOCAL_WITH_OVERRIDES = 1, FS_MODE_READ = 2, FS_MODE_WRITE = 3 };
@@ -32,14 +31,14 @@ static const char *const NOT_FOUND_UNDER_HOME[] = {"\\.config/gcloud", "\\.kube"
 
 /* Sized to the user's list once at start (any length; nothing is dropped). */
 struct pattern_list {
-  pcre2_code **codes;
+  struct pattern **codes;
   uint32_t count;
 };
 
 struct mapping {
-  pcre2_code *code;
-  PCRE2_SPTR replacement;
-  PCRE2_SIZE replacement_len;
+  struct pattern *code;
+  const uint8_t *replacement;
+  uint32_t replacement_len;
 };
 
 static struct {
@@ -50,43 +49,32 @@ static struct {
   uint32_t mapping_count;
   /* Each built-in list is one alternation: one match per list keeps local opens cheap. */
   /* The local list split in two: anchored entries fail or match at once, so most paths skip the rest. */
-  pcre2_code *default_local_anchored, *default_local_floating, *default_remote, *default_not_found;
+  struct pattern *default_local_anchored, *default_local_floating, *default_remote, *default_not_found;
   /* Every not-found entry starts with "$HOME/", every remote one with "/etc/": a prefix check first
    * spares most paths two regex matches. */
   char home[4096];
   size_t home_len;
 } policy;
 
-/* Per thread, created on first use: matching must not share state across threads. */
-static __thread pcre2_match_data *thread_match;
-
-static void warn(const char *what, const char *pattern, int error) {
-  PCRE2_UCHAR message[160];
-  pcre2_get_error_message(error, message, sizeof(message));
+static struct pattern *compile(const char *source, size_t len, const char *what) {
+  struct pattern *code = malloc(sizeof(*code));
+  char message[160] = "out of memory";
+  if (code && pattern_compile_with(code, (const uint8_t *)source, (uint32_t)len, PATTERN_CASELESS, message,
+                                   sizeof(message)))
+    return code;
+  free(code);
   char line[512];
-  snprintf(line, sizeof(line), "mirrord-layer: ignoring %s pattern '%s': %s\n", what, pattern, (char *)message);
+  snprintf(line, sizeof(line), "mirrord-layer: ignoring %s pattern '%.*s': %s\n", what, (int)(len < 200 ? len : 200),
+           source, message);
   sys_say(line);
-}
-
-static pcre2_code *compile(const char *pattern, size_t len, const char *what) {
-  int error;
-  PCRE2_SIZE offset;
-  pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern, len, PCRE2_CASELESS | PCRE2_UTF, &error, &offset, NULL);
-  if (!code) {
-    char shown[256];
-    snprintf(shown, sizeof(shown), "%.*s", (int)(len < 200 ? len : 200), pattern);
-    warn(what, shown, error);
-    return NULL;
-  }
-  pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
-  return code;
+  return NULL;
 }
 
 static void compile_list(struct pattern_list *list, const mp_bytes *items, uint32_t count, const char *what) {
   list->codes = count ? calloc(count, sizeof(*list->codes)) : NULL;
   if (!list->codes) return;
   for (uint32_t i = 0; i < count; i++) {
-    pcre2_code *code = compile((const char *)items[i].ptr, items[i].len, what);
+    struct pattern *code = compile((const char *)items[i].ptr, items[i].len, what);
     if (code) list->codes[list->count++] = code;
   }
 }
@@ -107,7 +95,7 @@ static void trim_trailing_slash(char *path) {
 }
 
 /*
- * "^/a(?:/b(?:/c)?)?/?$" for the cwd "/a/b/c/d": the directories leading to the cwd. They are the
+ * "^/a(/b(/c)?)?/?$" for the cwd "/a/b/c/d": the directories leading to the cwd. They are the
  * laptop's as much as the cwd is, and runtimes lstat each of them to resolve a script's real path.
  */
 static void ancestors_entry(char *out, size_t cap, const char *cwd) {
@@ -120,7 +108,7 @@ static void ancestors_entry(char *out, size_t cap, const char *cwd) {
     const char *end = strchr(start, '/');
     char component[256];
     snprintf(component, sizeof(component), "%.*s", (int)(end - start), start);
-    if (depth) strncat(out, "(?:", cap - strlen(out) - 1);
+    if (depth) strncat(out, "(", cap - strlen(out) - 1);
     strncat(out, "/", cap - strlen(out) - 1);
     append_escaped(out, cap, component);
     start = end + 1;
@@ -129,15 +117,16 @@ static void ancestors_entry(char *out, size_t cap, const char *cwd) {
   strncat(out, "/?$", cap - strlen(out) - 1);
 }
 
-/* "(?:a)|(?:b)|…" of a fixed list plus computed entries, compiled as one regex. */
+/* "(a)|(b)|…" of a fixed list plus computed entries, compiled as one regex (plain groups: POSIX regex
+ * on macOS has no "(?:"). */
 enum entries { ALL_ENTRIES, ANCHORED_ENTRIES, FLOATING_ENTRIES };
 
 static bool wanted(const char *entry, enum entries which) {
   return entry && (which == ALL_ENTRIES || (entry[0] == '^') == (which == ANCHORED_ENTRIES));
 }
 
-static pcre2_code *compile_alternation(const char *const *entries, size_t count, const char *const *extra,
-                                       size_t extra_count, const char *prefix, enum entries which) {
+static struct pattern *compile_alternation(const char *const *entries, size_t count, const char *const *extra,
+                                           size_t extra_count, const char *prefix, enum entries which) {
   size_t cap = 1;
   for (size_t i = 0; i < count + extra_count; i++) {
     const char *entry = i < count ? entries[i] : extra[i - count];
@@ -149,9 +138,9 @@ static pcre2_code *compile_alternation(const char *const *entries, size_t count,
     const char *entry = i < count ? entries[i] : extra[i - count];
     if (!wanted(entry, which)) continue;
     size_t used = strlen(joined);
-    snprintf(joined + used, cap - used, "%s(?:%s%s)", used ? "|" : "", prefix, entry);
+    snprintf(joined + used, cap - used, "%s(%s%s)", used ? "|" : "", prefix, entry);
   }
-  pcre2_code *code = joined[0] ? compile(joined, strlen(joined), "built-in") : NULL;
+  struct pattern *code = joined[0] ? compile(joined, strlen(joined), "built-in") : NULL;
   free(joined);
   return code;
 }
@@ -216,10 +205,10 @@ void fs_policy_init(const mp_msg_layer_config *config) {
   policy.mappings = config->fs_mapping.count ? calloc(config->fs_mapping.count, sizeof(*policy.mappings)) : NULL;
   for (uint32_t i = 0; policy.mappings && i < config->fs_mapping.count; i++) {
     const mp_fs_mapping *entry = &config->fs_mapping.items[i];
-    pcre2_code *code = compile((const char *)entry->pattern.ptr, entry->pattern.len, "fs.mapping");
+    struct pattern *code = compile((const char *)entry->pattern.ptr, entry->pattern.len, "fs.mapping");
     if (!code) continue;
     policy.mappings[policy.mapping_count++] =
-        (struct mapping){code, (PCRE2_SPTR)entry->replacement.ptr, entry->replacement.len};
+        (struct mapping){code, entry->replacement.ptr, entry->replacement.len};
   }
   compile_defaults();
 }
@@ -227,18 +216,11 @@ void fs_policy_init(const mp_msg_layer_config *config) {
 bool fs_policy_active(void) { return policy.mode != FS_MODE_LOCAL; }
 size_t fs_policy_read_buffer(void) { return policy.read_buffer; }
 
-static pcre2_match_data *match_data(void) {
-  if (!thread_match) thread_match = pcre2_match_data_create(32, NULL);
-  return thread_match;
+static bool matches(const struct pattern *code, const char *path, size_t len) {
+  return code && pattern_search(code, (const uint8_t *)path, (uint32_t)len);
 }
 
-/* Paths are checked once by fs_policy_route (valid_utf8), not again by every one of its matches. */
-static bool matches(const pcre2_code *code, const char *path, size_t len) {
-  pcre2_match_data *data = match_data();
-  return code && data && pcre2_match(code, (PCRE2_SPTR)path, len, 0, PCRE2_NO_UTF_CHECK, data, NULL) >= 0;
-}
-
-/* Strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF), as PCRE2_UTF requires. */
+/* Strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF): other paths stay local. */
 static bool valid_utf8(const unsigned char *s, size_t len) {
   for (size_t i = 0; i < len;) {
     unsigned char lead = s[i];
@@ -291,11 +273,9 @@ static bool apply_mapping(char *path, size_t cap) {
     size_t len = strlen(path);
     if (!matches(m->code, path, len)) continue;
     char out[4096];
-    PCRE2_SIZE out_len = sizeof(out);
-    int rc = pcre2_substitute(m->code, (PCRE2_SPTR)path, len, 0, 0, match_data(), NULL, m->replacement,
-                              m->replacement_len, (PCRE2_UCHAR *)out, &out_len);
-    if (rc < 0 || out_len >= cap) return false;
-    memcpy(path, out, out_len + 1);
+    long out_len = pattern_replace(m->code, path, len, m->replacement, m->replacement_len, out, sizeof(out));
+    if (out_len < 0 || (size_t)out_len >= cap) return false;
+    memcpy(path, out, (size_t)out_len + 1);
     return true;
   }
   return false;

@@ -1,6 +1,7 @@
 /*
  * Where a path goes (layer.md §3): mapping first, then the user's lists, the built-in lists and the
- * fs mode. Regexes are PCRE2, matched case-insensitively anywhere in the path, compiled once at start.
+ * fs mode. Regexes are pattern.h's (PCRE2 on Linux, POSIX enhanced on macOS), matched
+ * case-insensitively anywhere in the path, compiled once at start.
  */
 #ifndef MIRRORD_LAYER_FS_POLICY_H
 #define MIRRORD_LAYER_FS_POLICY_H
