@@ -1,6 +1,7 @@
 #include "outgoing.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -72,6 +73,9 @@ static int on_connected(const mp_message *reply, void *ctx) {
   return wiring->intercept_len ? 0 : -EPROTO;
 }
 
+/* Without the intproxy the pod cannot be reached: say so the way a dead route does. */
+static int unreachable_without_intproxy(int rc) { return rc == -ENOTCONN || rc == -EPROTO ? -ENETUNREACH : rc; }
+
 /* The Connect round trip; 0 or a negative errno (the agent's connect error passes through as is). */
 static int open_remote(uint8_t transport, const mp_socket_address *address, struct wiring *wiring) {
   mp_message request = {.tag = MP_MSG_CONNECT};
@@ -79,9 +83,32 @@ static int open_remote(uint8_t transport, const mp_socket_address *address, stru
   request.u.connect.conn_id = wiring->conn_id;
   request.u.connect.transport = transport;
   request.u.connect.address = *address;
-  int rc = proxy_call(&request, on_connected, wiring);
-  /* Without the intproxy the pod cannot be reached: say so the way a dead route does. */
-  return rc == -ENOTCONN || rc == -EPROTO ? -ENETUNREACH : rc;
+  return unreachable_without_intproxy(proxy_call(&request, on_connected, wiring));
+}
+
+static int on_pending(const mp_message *reply, void *ctx) {
+  struct wiring *wiring = ctx;
+  if (reply->tag != MP_MSG_CONNECT_PENDING) return -EPROTO;
+  wiring->conn_id = reply->u.connect_pending.conn_id;
+  wiring->local_len = 0;
+  wiring->intercept_len =
+      outgoing_address_to_sockaddr(&reply->u.connect_pending.intercept_address, wiring->domain, &wiring->intercept);
+  return wiring->intercept_len ? 0 : -EPROTO;
+}
+
+/* A non-blocking TCP connect (layer.md §5c): the intproxy answers at once with the intercept and its own
+ * id for the connection; the agent connects in the background and a failure resets the connection. The
+ * pod-side local address is not known yet (local_len 0), outgoing_pod_name asks for it later. */
+static int open_in_background(const mp_socket_address *address, struct wiring *wiring) {
+  mp_message request = {.tag = MP_MSG_CONNECT_IN_BACKGROUND};
+  request.u.connect_in_background.conn_id = atomic_fetch_add(&next_conn_id, 1);
+  request.u.connect_in_background.address = *address;
+  return unreachable_without_intproxy(proxy_call(&request, on_pending, wiring));
+}
+
+static bool is_non_blocking(int fd) {
+  long flags = syscall(SYS_fcntl, fd, F_GETFL);
+  return flags >= 0 && (flags & O_NONBLOCK);
 }
 
 static void remember(int fd, const struct socket_kind *kind, const struct wiring *wiring, const struct sockaddr *addr,
@@ -157,7 +184,8 @@ bool outgoing_connect(int fd, const struct sockaddr *addr, socklen_t len, int *r
   if (!transport) return false;
 
   struct wiring wiring = {.domain = kind.domain};
-  int rc = open_remote(transport, &address, &wiring);
+  int rc = transport == MP_TRANSPORT_TCP && is_non_blocking(fd) ? open_in_background(&address, &wiring)
+                                                                  : open_remote(transport, &address, &wiring);
   if (rc < 0) {
     errno = -rc;
     *result = -1;
@@ -175,6 +203,32 @@ bool outgoing_connect(int fd, const struct sockaddr *addr, socklen_t len, int *r
     }
     errno = saved;
   }
+  return true;
+}
+
+static int on_pod_address(const mp_message *reply, void *ctx) {
+  struct wiring *wiring = ctx;
+  if (reply->tag != MP_MSG_OUTGOING_LOCAL_ADDRESS_RESULT) return -EPROTO;
+  if (!reply->u.outgoing_local_address_result.has_address) return -ENOENT;
+  wiring->local_len =
+      outgoing_address_to_sockaddr(&reply->u.outgoing_local_address_result.address, wiring->domain, &wiring->local);
+  return wiring->local_len ? 0 : -EPROTO;
+}
+
+bool outgoing_pod_name(int fd, struct sockaddr *addr, socklen_t *len) {
+  struct socket_info info;
+  /* Only a background TCP connect leaves an outgoing stream's local address unknown (see open_in_background). */
+  if (!socket_table_get(fd, &info) || info.owner != SOCKET_OWNER_OUTGOING || info.type != SOCK_STREAM ||
+      info.domain == AF_UNIX || info.local_len != 0)
+    return false;
+  struct wiring wiring = {.domain = info.domain};
+  mp_message request = {.tag = MP_MSG_OUTGOING_LOCAL_ADDRESS};
+  request.u.outgoing_local_address.conn_id = info.owner_id;
+  if (proxy_call(&request, on_pod_address, &wiring) != 0) return false;
+  info.local = wiring.local;
+  info.local_len = wiring.local_len;
+  socket_table_put(fd, &info);
+  outgoing_address_copy_out(&info.local, info.local_len, addr, len);
   return true;
 }
 

@@ -10,8 +10,14 @@
 #include <sys/socket.h>
 
 /* connect(2). When handled, *result is what connect returns (errno set when it is -1): the real
- * connect of `fd` to the intercept, so a non-blocking socket still answers EINPROGRESS. */
+ * connect of `fd` to the intercept, so a non-blocking socket still answers EINPROGRESS. A non-blocking
+ * TCP socket does not wait for the agent's connect at all (it runs in the background, see outgoing.c). */
 bool outgoing_connect(int fd, const struct sockaddr *addr, socklen_t len, int *result);
+
+/* getsockname of a socket whose background connect (non-blocking TCP) did not know its pod-side local
+ * address yet: asks the intproxy (which waits, bounded, for the agent) and remembers the answer. False =
+ * not such a socket, or still unknown: the caller asks libc. */
+bool outgoing_pod_name(int fd, struct sockaddr *addr, socklen_t *len);
 
 /* sendto/sendmsg with a destination on a UDP socket: when `dest` goes remote, `*target` is the
  * intercept to send to instead. On failure returns true with *error set (the send fails with it). */

@@ -77,6 +77,10 @@ export class LayerSession {
     if (requestId === 0n) this.deps.agent.notify(message);
     else if (message.type === "Connect")
       this.answer(requestId, () => this.deps.outgoing.connect(message, this.deps.id));
+    else if (message.type === "ConnectInBackground")
+      this.answer(requestId, () => this.deps.outgoing.connectInBackground(message, this.deps.id));
+    else if (message.type === "OutgoingLocalAddress")
+      this.answer(requestId, () => this.deps.outgoing.podAddress(message));
     else if (message.type === "Subscribe")
       this.answer(requestId, () => this.deps.incoming.subscribe(this.deps.id, message));
     else if (message.type === "Unsubscribe") {

@@ -8,6 +8,11 @@
  * than AGENT_BACKLOG unsent bytes or while the agent asked for a pause (the remote is slow); the
  * agent is asked to pause this connection (`OutgoingPause`) while more than LOCAL_BACKLOG bytes wait
  * for the program to read them.
+ *
+ * A background connect (the program's socket is non-blocking) opens the intercept before the agent
+ * has connected: the program's socket is accepted but not read until `remoteConnected` (the kernel
+ * buffers its bytes), and `remoteFailed` resets it, so the program sees ECONNRESET as it would from
+ * the remote itself.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
@@ -17,6 +22,7 @@ import { join } from "node:path";
 import { type SocketAddress, socketAddressFromIp } from "../protocol/index.ts";
 import type { ProtocolClient } from "../transport/client.ts";
 import { releaseBytes } from "../transport/release-bytes.ts";
+import { PodAddress } from "./outgoing-pod-address.ts";
 
 const AGENT_BACKLOG = 4 << 20;
 const LOCAL_BACKLOG = 4 << 20;
@@ -24,6 +30,10 @@ const LOCAL_BACKLOG = 4 << 20;
 const ACCEPT_TIMEOUT_MS = 30_000;
 
 export type StreamListenKind = "ipv4" | "ipv6" | "unix";
+/** Where the agent's connection for this intercept stands. */
+type RemoteState = "connecting" | "connected" | "failed";
+/** Why the program's socket may not be read: the agent link is full, the remote is slow, the remote is not connected yet. */
+type ReadStop = "link" | "peer" | "remote";
 
 export class InterceptStream {
   private socket: Socket | null = null;
@@ -35,9 +45,12 @@ export class InterceptStream {
   /** We asked the agent to stop sending this connection's bytes. */
   private agentPaused = false;
   /** Why the program's socket is not being read. */
-  private readonly readStops: Record<"link" | "peer", boolean> = { link: false, peer: false };
+  private readonly readStops: Record<ReadStop, boolean>;
   private gone = false;
   private readonly acceptTimer: ReturnType<typeof setTimeout>;
+  private remote: RemoteState;
+  /** The connection's local address in the pod (getsockname), once the agent connected. */
+  readonly podAddress = new PodAddress();
 
   private constructor(
     readonly agentConnId: bigint,
@@ -46,17 +59,22 @@ export class InterceptStream {
     readonly address: SocketAddress,
     private readonly unixPath: string | null,
     private readonly onGone: () => void,
+    remote: RemoteState,
   ) {
+    this.remote = remote;
+    this.readStops = { link: false, peer: false, remote: remote === "connecting" };
     server.on("connection", (socket) => this.accepted(socket));
     this.acceptTimer = setTimeout(() => this.destroy(), ACCEPT_TIMEOUT_MS);
     this.acceptTimer.unref();
   }
 
+  /** `remote`: "connected" when the agent's connection exists, "connecting" for a background connect. */
   static async open(
     kind: StreamListenKind,
     agentConnId: bigint,
     agent: ProtocolClient,
     onGone: () => void,
+    remote: "connecting" | "connected" = "connected",
   ): Promise<InterceptStream> {
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: false });
     if (kind === "unix") {
@@ -64,13 +82,29 @@ export class InterceptStream {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const path = join(dir, randomBytes(8).toString("hex"));
       await listen(server, { path });
-      return new InterceptStream(agentConnId, agent, server, { kind: "unixPath", path }, path, onGone);
+      return new InterceptStream(
+        agentConnId,
+        agent,
+        server,
+        { kind: "unixPath", path },
+        path,
+        onGone,
+        remote,
+      );
     }
     const host = kind === "ipv4" ? "127.0.0.1" : "::1";
     await listen(server, { host, port: 0 });
     const bound = server.address();
     const port = typeof bound === "object" && bound ? bound.port : 0;
-    return new InterceptStream(agentConnId, agent, server, socketAddressFromIp(host, port), null, onGone);
+    return new InterceptStream(
+      agentConnId,
+      agent,
+      server,
+      socketAddressFromIp(host, port),
+      null,
+      onGone,
+      remote,
+    );
   }
 
   /** Whether the program's socket has connected. */
@@ -95,6 +129,24 @@ export class InterceptStream {
     this.stopReading("peer", paused);
   }
 
+  /** The agent's connection for a background connect is up: the program's bytes may flow. */
+  remoteConnected(podAddress: SocketAddress): void {
+    if (this.remote !== "connecting") return;
+    this.remote = "connected";
+    this.podAddress.settle(podAddress);
+    if (this.gone) this.closeAgentConnection();
+    else this.stopReading("remote", false);
+  }
+
+  /** The agent could not connect: the program's connection is reset. */
+  remoteFailed(): void {
+    if (this.remote !== "connecting") return;
+    this.remote = "failed";
+    this.podAddress.settle(null);
+    if (this.socket) this.socket.resetAndDestroy();
+    else this.finish();
+  }
+
   /** The remote end finished sending. */
   agentClosed(): void {
     this.remoteEnded = true;
@@ -107,8 +159,8 @@ export class InterceptStream {
   }
 
   private accepted(socket: Socket): void {
-    if (this.socket) {
-      socket.destroy();
+    if (this.socket || this.gone) {
+      socket.resetAndDestroy();
       return;
     }
     clearTimeout(this.acceptTimer);
@@ -123,6 +175,7 @@ export class InterceptStream {
     socket.on("drain", () => this.programDrained());
     socket.on("error", () => socket.destroy());
     socket.on("close", () => this.finish());
+    if (this.readStops.remote) socket.pause();
   }
 
   private fromProgram(chunk: Buffer): void {
@@ -134,16 +187,16 @@ export class InterceptStream {
     }
   }
 
-  private stopReading(reason: "link" | "peer", stop: boolean): void {
+  private stopReading(reason: ReadStop, stop: boolean): void {
     this.readStops[reason] = stop;
     const socket = this.socket;
     if (!socket || socket.destroyed) return;
-    if (this.readStops.link || this.readStops.peer) socket.pause();
+    if (this.readStops.link || this.readStops.peer || this.readStops.remote) socket.pause();
     else socket.resume();
   }
 
   private programFinished(): void {
-    if (this.finSent) return;
+    if (this.finSent || this.remote !== "connected") return;
     this.finSent = true;
     this.agent.notify({ type: "OutgoingClose", connId: this.agentConnId });
   }
@@ -165,10 +218,15 @@ export class InterceptStream {
     this.gone = true;
     clearTimeout(this.acceptTimer);
     this.closeListener();
-    this.programFinished();
-    // The program's socket is gone for good while the remote may still be sending: say so.
-    if (!this.remoteEnded) this.agent.notify({ type: "OutgoingClose", connId: this.agentConnId });
+    // Before the agent connected it does not know this id yet: remoteConnected closes it then.
+    if (this.remote === "connected") this.closeAgentConnection();
     this.onGone();
+  }
+
+  /** The program's socket is gone for good: the agent's FIN, and a second close while the remote may still send. */
+  private closeAgentConnection(): void {
+    this.programFinished();
+    if (!this.remoteEnded) this.agent.notify({ type: "OutgoingClose", connId: this.agentConnId });
   }
 
   private closeListener(): void {

@@ -5,6 +5,10 @@
  * answers the layer with the agent's `Connected` plus `interceptAddress`. The layer connects the
  * program's own socket there; from then on bytes are relayed as `OutgoingData`.
  *
+ * A non-blocking TCP connect (`ConnectInBackground`) is answered at once with `ConnectPending`: the
+ * agent connects meanwhile, and the intercept holds the program's bytes until it has (see
+ * outgoing-stream.ts). `OutgoingLocalAddress` then tells the layer the connection's pod-side address.
+ *
  * The agent sees only this process's connection ids (one counter for all layers); a layer's own id
  * is echoed back in its reply and otherwise unused.
  */
@@ -12,10 +16,14 @@ import { ErrorKind, ipEndpoint, type Message, type MessageOf } from "../protocol
 import type { ProtocolClient } from "../transport/client.ts";
 import type { Logger } from "../transport/log.ts";
 import { InterceptDatagram } from "./outgoing-datagram.ts";
+import { PodAddressBook } from "./outgoing-pod-address.ts";
 import { InterceptStream, type StreamListenKind } from "./outgoing-stream.ts";
 
 const EAFNOSUPPORT = 97;
 const EIO = 5;
+const EINVAL = 22;
+/** How long a getsockname waits for a background connect to reach the remote. */
+const POD_ADDRESS_WAIT_MS = 5_000;
 
 type Intercept = InterceptStream | InterceptDatagram;
 
@@ -23,6 +31,7 @@ export class OutgoingRelay {
   private nextConnId = 1n;
   private readonly intercepts = new Map<bigint, Intercept>();
   private readonly ofLayer = new Map<number, Set<bigint>>();
+  private readonly podAddresses = new PodAddressBook();
 
   constructor(
     private readonly agent: ProtocolClient,
@@ -45,13 +54,9 @@ export class OutgoingRelay {
         );
       intercept = opened;
     } catch (error) {
-      return errorReply(EIO, ErrorKind.io, `cannot open a local intercept: ${(error as Error).message}`);
+      return interceptFailure(error);
     }
-    this.intercepts.set(agentConnId, intercept);
-    this.lifetime.opened();
-    const owned = this.ofLayer.get(layerId) ?? new Set();
-    owned.add(agentConnId);
-    this.ofLayer.set(layerId, owned);
+    this.track(agentConnId, layerId, intercept);
 
     let reply: Message;
     try {
@@ -71,6 +76,43 @@ export class OutgoingRelay {
       transport: request.transport,
     });
     return { ...reply, connId: request.connId, interceptAddress: intercept.address };
+  }
+
+  /** Answers a layer's `ConnectInBackground` at once with `ConnectPending`; the agent connects meanwhile. */
+  async connectInBackground(request: MessageOf<"ConnectInBackground">, layerId: number): Promise<Message> {
+    const ip = ipEndpoint(request.address);
+    if (!ip) return errorReply(EINVAL, ErrorKind.badRequest, "a background connect needs an IP address");
+    const agentConnId = this.nextConnId++;
+    let intercept: InterceptStream;
+    try {
+      const kind = ip.family === 4 ? "ipv4" : "ipv6";
+      const onGone = () => this.forget(agentConnId, layerId);
+      intercept = await InterceptStream.open(kind, agentConnId, this.agent, onGone, "connecting");
+    } catch (error) {
+      return interceptFailure(error);
+    }
+    this.track(agentConnId, layerId, intercept);
+    this.podAddresses.add(agentConnId, intercept.podAddress);
+    const connect: Message = {
+      type: "Connect",
+      connId: agentConnId,
+      transport: "tcp",
+      address: request.address,
+    };
+    this.agent.request(connect).then(
+      (reply) => {
+        if (reply.type === "Connected") intercept.remoteConnected(reply.localAddress);
+        else this.backgroundFailed(intercept, reply.type === "ErrorReply" ? reply.error.message : reply.type);
+      },
+      (error: Error) => this.backgroundFailed(intercept, error.message),
+    );
+    return { type: "ConnectPending", connId: agentConnId, interceptAddress: intercept.address };
+  }
+
+  /** Answers `OutgoingLocalAddress`: the pod-side address once the agent connected (bounded wait), else null. */
+  async podAddress(request: MessageOf<"OutgoingLocalAddress">): Promise<Message> {
+    const address = (await this.podAddresses.find(request.connId)?.get(POD_ADDRESS_WAIT_MS)) ?? null;
+    return { type: "OutgoingLocalAddressResult", address };
   }
 
   /** Routes the agent's `OutgoingData`/`OutgoingPause`/`OutgoingResume`/`OutgoingClose`; false for others. */
@@ -116,10 +158,31 @@ export class OutgoingRelay {
     return kind ? InterceptStream.open(kind, agentConnId, this.agent, onGone) : null;
   }
 
+  private track(agentConnId: bigint, layerId: number, intercept: Intercept): void {
+    this.intercepts.set(agentConnId, intercept);
+    this.lifetime.opened();
+    const owned = this.ofLayer.get(layerId) ?? new Set();
+    owned.add(agentConnId);
+    this.ofLayer.set(layerId, owned);
+  }
+
+  private backgroundFailed(intercept: InterceptStream, reason: string): void {
+    this.log.debug("background connect failed, resetting the program's connection", {
+      conn: String(intercept.agentConnId),
+      reason,
+    });
+    intercept.remoteFailed();
+  }
+
   private forget(agentConnId: bigint, layerId: number): void {
     if (this.intercepts.delete(agentConnId)) this.lifetime.closed();
+    this.podAddresses.retire(agentConnId);
     this.ofLayer.get(layerId)?.delete(agentConnId);
   }
+}
+
+function interceptFailure(error: unknown): Message {
+  return errorReply(EIO, ErrorKind.io, `cannot open a local intercept: ${(error as Error).message}`);
 }
 
 function errorReply(
