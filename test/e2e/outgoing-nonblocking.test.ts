@@ -26,12 +26,13 @@ let whoami: Pod;
 let web: Service;
 let dropRule: string[] = [];
 
-/** Sends "<peer ip>:<peer port>\n", then echoes everything until the client finishes. */
+/** Sends "<peer ip>:<peer port>\n" (IPv4 or IPv6), then echoes everything until the client finishes. */
 const WHOAMI_SERVER = `import socket, threading
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", ${WHOAMI_PORT})); s.listen()
+s = socket.socket(socket.AF_INET6); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", ${WHOAMI_PORT})); s.listen()
 def serve(c, peer):
-    c.sendall(("%s:%d\\n" % peer).encode())
+    c.sendall(("%s:%d\\n" % (peer[0].removeprefix("::ffff:"), peer[1])).encode())
     while True:
         data = c.recv(65536)
         if not data: break
@@ -111,17 +112,22 @@ describe.skipIf(unavailable !== undefined)("non-blocking outgoing TCP under mirr
     expect(fields(result.stdout).outcome).toMatch(/^(ConnectionResetError|ConnectionRefusedError)$/);
   });
 
-  test("Node: 4 MiB arrive whole both ways and getsockname is the pod-side address the server saw", async () => {
-    const result = await session.exec(
-      ["--", "node", NODE_PROGRAM, "bulk", whoami.ip, String(WHOAMI_PORT), String(4 << 20)],
-      { env: NODE_ENV },
-    );
-    const out = fields(result.stdout);
-    expect(result.stderr).toBe("");
-    expect(out.outcome).toBeUndefined();
-    expect(out.echoed).toBe(out.sent);
-    expect(out.server_saw).toStartWith(`${session.pod.ip}:`);
-    expect(out.sockname).toBe(out.server_saw);
+  test("Node over IPv4 and IPv6: 4 MiB arrive whole both ways and getsockname is the pod-side address the server saw", async () => {
+    for (const [host, podIp] of [
+      [whoami.ip, session.pod.ip],
+      [whoami.ipv6, session.pod.ipv6],
+    ]) {
+      const result = await session.exec(
+        ["--", "node", NODE_PROGRAM, "bulk", host, String(WHOAMI_PORT), String(4 << 20)],
+        { env: NODE_ENV },
+      );
+      const out = fields(result.stdout);
+      expect(result.stderr).toBe("");
+      expect(out.outcome).toBeUndefined();
+      expect(out.echoed).toBe(out.sent);
+      expect(out.server_saw).toStartWith(`${podIp}:`);
+      expect(out.sockname).toBe(out.server_saw);
+    }
   });
 
   test("curl (a non-blocking connect) reaches a cluster service", async () => {
