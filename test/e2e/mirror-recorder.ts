@@ -87,8 +87,10 @@ export async function startRecorder(
     }
     await Bun.sleep(50);
   }
+  // Only finished lines: the last one may still be arriving.
   const received = () =>
     stdout
+      .slice(0, stdout.lastIndexOf("\n") + 1)
       .split("\n")
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line) as Received);
