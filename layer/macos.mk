@@ -10,7 +10,7 @@ VERSION ?= $(shell node -p "require('../package.json').version" 2>/dev/null || e
 
 # Each hooked `name` is compiled as `mirrord_hook_name`, so it does not clash with libSystem's
 # symbol and interpose.c can name both.
-HOOK_NAMES   := $(shell sed -n 's/^MIRRORD_HOOK(\([A-Za-z0-9_]*\)).*/\1/p' macos/hooks.def)
+HOOK_NAMES   := $(shell sed -E -n 's/^MIRRORD_HOOK(_INODE64|_EXTSN)?\(([A-Za-z0-9_]+)\).*/\2/p' macos/hooks.def)
 HOOK_RENAMES := $(foreach hook,$(HOOK_NAMES),-D$(hook)=mirrord_hook_$(hook))
 
 ARCH_FLAGS := $(if $(findstring zig,$(CC)),,-arch $(ARCH))
@@ -21,15 +21,8 @@ BASE_FLAGS := $(CFLAGS) $(ARCH_FLAGS) -mmacosx-version-min=11.0 -DMIRRORD_LAYER_
 # GCC-only pragmas (-Wnonnull-compare) are unknown to clang; hence -Wno-unknown-warning-option.
 # macos/include/ supplies <sys/syscall.h> (XNU numbers) and <sys/statfs.h> for the portable sources.
 
-# Sources built only for Linux: the file features rest on Linux-only interfaces (statx, getdents64,
-# struct stat64 and dirent64, glibc's fortified and __xstat entry points, fopencookie, /proc). On macOS
-# env, hostname, DNS and the network (outgoing, incoming) work; remote files do not. Their close/dup
-# hooks are replaced by macos/fd_hooks.c, which only feeds fd_events.
-LINUX_ONLY := src/fdtable.c src/fs_ops.c src/fs_policy.c src/real_fs.c src/remote_file.c src/remote_fs.c \
-              src/remote_listing.c $(wildcard src/hooks/fs_*.c)
-
-SOURCES := $(filter-out $(LINUX_ONLY),$(shell find src -name "*.c" | sort))
-OBJECTS := $(SOURCES:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/macos/interpose.o $(BUILD)/obj/macos/fd_hooks.o
+SOURCES := $(shell find src -name "*.c" | sort)
+OBJECTS := $(SOURCES:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/macos/interpose.o
 HEADERS := $(shell find src macos -name "*.h" -o -name "*.def")
 TARGET  := $(BUILD)/libmirrord_layer.dylib
 
@@ -39,10 +32,6 @@ all: $(TARGET)
 $(BUILD)/obj/macos/interpose.o: macos/interpose.c macos/hooks.def
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_FLAGS) -c $< -o $@
-
-$(BUILD)/obj/macos/fd_hooks.o: macos/fd_hooks.c $(HEADERS)
-	@mkdir -p $(dir $@)
-	$(CC) $(BASE_FLAGS) $(HOOK_RENAMES) -c $< -o $@
 
 $(BUILD)/obj/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(dir $@)

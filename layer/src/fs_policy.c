@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fs_cwd.h"
+#include "fs_platform.h"
 #include "pattern.h"
 #include "sys.h"
 
@@ -23,6 +23,11 @@ static const char *const READ_LOCAL_BY_DEFAULT[] = {
     "^/nix(/|$)", ".+\\.asdf/.+", "^/home/iojs(/|$)", "^/home/runner(/|$)", "clr-.*-pipe-", "\\.pdb$",
     "\\.dll$", ".*(^|/)jvm\\.cfg$", "/package\\.json$", "/\\.yarnrc$", "/\\.yarnrc.yml$", "/\\.yarnrc.json$",
     "/node_modules", ".*/\\.tool-versions$", "^/Program Files", "^/$",
+#ifdef __APPLE__
+    /* layer.md §3a's macOS-only entries */
+    "^/Volumes(/|$)", "^/private(/|$)", "^/var/folders(/|$)", "^/Users", "^/Library", "^/Applications", "^/System",
+    "^/var/run/com.apple", "^/Network",
+#endif
 };
 static const char *const READ_REMOTE_BY_DEFAULT[] = {
     "^/etc/resolv.conf$", "^/etc/hosts$", "^/etc/hostname$", "^/etc/ssl/certs(/|$)",
@@ -156,7 +161,7 @@ static void compile_defaults(void) {
   append_escaped(tmp_entry, sizeof(tmp_entry), tmp && *tmp ? tmp : "/tmp");
   extra_local[0] = tmp_entry;
 
-  if (syscall(SYS_getcwd, buf, sizeof(buf)) > 0 && strcmp(buf, "/") != 0) {
+  if (fs_platform_real_cwd(buf, sizeof(buf)) && strcmp(buf, "/") != 0) {
     trim_trailing_slash(buf);
     strcpy(cwd_entry, "^");
     append_escaped(cwd_entry, sizeof(cwd_entry), buf);
@@ -165,9 +170,7 @@ static void compile_defaults(void) {
     ancestors_entry(cwd_ancestors, sizeof(cwd_ancestors), buf);
     if (cwd_ancestors[0]) extra_local[4] = cwd_ancestors;
   }
-  ssize_t exe_len = syscall(SYS_readlinkat, AT_FDCWD, "/proc/self/exe", buf, sizeof(buf) - 1);
-  if (exe_len > 0) {
-    buf[exe_len] = '\0';
+  if (fs_platform_executable(buf, sizeof(buf)) > 0) {
     exe_entry[0] = '\0';
     append_escaped(exe_entry, sizeof(exe_entry), buf);
     strncat(exe_entry, "$", sizeof(exe_entry) - strlen(exe_entry) - 1);
@@ -258,7 +261,7 @@ static bool absolute_path(const char *path, char *out, size_t cap, bool *remote_
     return true;
   }
   *remote_cwd = fs_cwd_remote(out, cap);
-  if (!*remote_cwd && syscall(SYS_getcwd, out, cap) <= 0) return false;
+  if (!*remote_cwd && !fs_platform_real_cwd(out, cap)) return false;
   size_t base = strlen(out);
   if (base + 1 + len >= cap) return false;
   if (out[base - 1] != '/') out[base++] = '/';

@@ -88,10 +88,8 @@ __attribute__((constructor)) static void layer_init(int argc, char **argv, char 
   guard_enter();
   int rc = proxy_open(&env.intproxy_addr, name);
   remote_env_apply(&layer.config);
-#ifdef __linux__ /* the fs and socket features are Linux-only (layer/macos.mk LINUX_ONLY) */
   fs_policy_init(&layer.config);
   fdtable_follow_fd_events();
-#endif
   guard_leave();
   layer.active = true;
   debug(&env, rc == 0 ? "active (%s)\n" : "active, but the internal proxy is unreachable (%s)\n", name);

@@ -2,9 +2,7 @@
 
 #include <dlfcn.h>
 
-#ifdef __linux__ /* the fs hooks are Linux-only (layer/macos.mk LINUX_ONLY) */
 #include "real_fs.h"
-#endif
 
 struct real_functions real;
 
@@ -29,7 +27,5 @@ void real_resolve(void) {
       RTLD_NEXT, "getaddrinfo");
   real.gethostbyname = (struct hostent * (*)(const char *)) dlsym(RTLD_NEXT, "gethostbyname");
   real_net_resolve();
-#ifdef __linux__
   real_fs_resolve();
-#endif
 }

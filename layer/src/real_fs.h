@@ -20,6 +20,19 @@
 #include <unistd.h>
 #include <utime.h>
 
+/* Every platform's entry points, then glibc's own: its *64 twins, fortified (__*_chk) and pre-2.33 stat
+ * (__xstat) entry points, statx, getdents64, syscall. macOS has none of those (its 64-bit-inode forms,
+ * stat$INODE64 and friends on x86_64, are what its headers already name `stat`). */
+#define REAL_FS_PORTABLE(X)                                                                                   \
+  X(open) X(openat) X(creat) X(close) X(read) X(pread) X(readv) X(preadv) X(write) X(pwrite) X(writev)       \
+  X(pwritev) X(lseek) X(dup) X(dup2) X(fcntl) X(fsync) X(ftruncate) X(mmap) X(stat) X(lstat) X(fstat)      \
+  X(fstatat) X(access) X(faccessat) X(statfs) X(fstatfs) X(statvfs) X(fstatvfs) X(readlink) X(readlinkat)   \
+  X(realpath) X(opendir) X(fdopendir) X(readdir) X(readdir_r) X(closedir) X(dirfd) X(rewinddir) X(telldir)  \
+  X(seekdir) X(scandir) X(mkdir) X(mkdirat) X(rmdir) X(unlink) X(unlinkat) X(rename) X(renameat) X(fopen)   \
+  X(fdopen) X(truncate) X(chmod) X(fchmod) X(fchmodat) X(chown) X(lchown) X(fchown) X(fchownat)  \
+  X(utimensat) X(futimens) X(utimes) X(utime) X(chdir) X(fchdir) X(getcwd)
+
+#ifdef __GLIBC__
 /* Symbols glibc exports without declaring them in its headers (fortified and pre-2.33 stat entry points). */
 int __open_2(const char *path, int flags);
 int __open64_2(const char *path, int flags);
@@ -40,21 +53,17 @@ ssize_t __readlink_chk(const char *path, char *buf, size_t len, size_t buflen);
 char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen);
 char *__getcwd_chk(char *buf, size_t size, size_t buflen);
 
-#define REAL_FS_FUNCTIONS(X)                                                                                  \
-  X(open) X(open64) X(openat) X(openat64) X(creat) X(creat64) X(__open_2) X(__open64_2) X(__openat_2)        \
-  X(__openat64_2) X(close) X(read) X(__read_chk) X(pread) X(pread64) X(__pread_chk) X(__pread64_chk)         \
-  X(readv) X(preadv) X(preadv64) X(write) X(pwrite) X(pwrite64) X(writev) X(pwritev) X(pwritev64) X(lseek)  \
-  X(lseek64) X(dup) X(dup2) X(dup3) X(fcntl) X(fcntl64) X(fsync) X(fdatasync) X(ftruncate) X(ftruncate64)  \
-  X(mmap) X(mmap64) X(stat) X(stat64) X(lstat) X(lstat64) X(fstat) X(fstat64) X(fstatat) X(fstatat64)      \
-  X(__xstat) X(__xstat64) X(__lxstat) X(__lxstat64) X(__fxstat) X(__fxstat64) X(__fxstatat)                 \
-  X(__fxstatat64) X(statx) X(access) X(faccessat) X(statfs) X(statfs64) X(fstatfs) X(fstatfs64) X(statvfs) \
-  X(statvfs64) X(fstatvfs) X(fstatvfs64) X(readlink) X(__readlink_chk) X(readlinkat) X(realpath)            \
-  X(__realpath_chk) X(opendir) X(fdopendir) X(readdir) X(readdir64) X(readdir_r) X(readdir64_r)             \
-  X(closedir) X(dirfd) X(rewinddir) X(telldir) X(seekdir) X(scandir) X(scandir64) X(mkdir) X(mkdirat)       \
-  X(rmdir) X(unlink) X(unlinkat) X(rename) X(renameat) X(fopen) X(fopen64) X(fdopen) X(freopen)           \
-  X(freopen64) X(syscall) X(getdents64) X(truncate) X(truncate64) X(chmod) X(fchmod) X(fchmodat) X(chown)   \
-  X(lchown) X(fchown) X(fchownat) X(utimensat) X(futimens) X(utimes) X(utime) X(chdir) X(fchdir) X(getcwd)  \
-  X(__getcwd_chk)
+#define REAL_FS_GLIBC(X)                                                                                     \
+  X(open64) X(openat64) X(creat64) X(__open_2) X(__open64_2) X(__openat_2) X(__openat64_2) X(__read_chk)    \
+  X(pread64) X(__pread_chk) X(__pread64_chk) X(preadv64) X(pwrite64) X(pwritev64) X(lseek64) X(dup3)        \
+  X(fcntl64) X(fdatasync) X(ftruncate64) X(mmap64) X(stat64) X(lstat64) X(fstat64) X(fstatat64) X(__xstat)  \
+  X(__xstat64) X(__lxstat) X(__lxstat64) X(__fxstat) X(__fxstat64) X(__fxstatat) X(__fxstatat64) X(statx)   \
+  X(statfs64) X(fstatfs64) X(statvfs64) X(fstatvfs64) X(__readlink_chk) X(__realpath_chk) X(readdir64)      \
+  X(readdir64_r) X(scandir64) X(fopen64) X(freopen) X(freopen64) X(syscall) X(getdents64) X(truncate64) X(__getcwd_chk)
+#define REAL_FS_FUNCTIONS(X) REAL_FS_PORTABLE(X) REAL_FS_GLIBC(X)
+#else
+#define REAL_FS_FUNCTIONS(X) REAL_FS_PORTABLE(X)
+#endif
 
 struct real_fs_functions {
 #define REAL_FS_FIELD(name) __typeof__(name) *name;

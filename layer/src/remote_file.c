@@ -184,6 +184,7 @@ int remote_file_truncate(struct remote_file *file, uint64_t length) {
   return rc;
 }
 
+#ifdef __linux__
 /* The kernel's record: fixed header, the name and its NUL, padded to 8 bytes. */
 struct linux_dirent64 {
   uint64_t d_ino;
@@ -199,7 +200,7 @@ ssize_t remote_file_getdents(struct remote_file *file, void *buf, size_t len) {
   if (file->offset == 0) rc = remote_listing_load(&file->listing, file->handle);
   size_t used = 0;
   while (rc == 0 && file->offset < file->listing.count) {
-    const struct dirent64 *entry = &file->listing.entries[file->offset];
+    const struct dirent *entry = &file->listing.entries[file->offset];
     size_t name_len = strlen(entry->d_name);
     size_t reclen = (offsetof(struct linux_dirent64, d_name) + name_len + 1 + 7) & ~(size_t)7;
     if (used + reclen > len) {
@@ -219,3 +220,4 @@ ssize_t remote_file_getdents(struct remote_file *file, void *buf, size_t len) {
   pthread_mutex_unlock(&file->lock);
   return rc < 0 ? rc : (ssize_t)used;
 }
+#endif

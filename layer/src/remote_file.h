@@ -46,7 +46,9 @@ ssize_t remote_file_write(struct remote_file *file, const void *buf, size_t len)
 ssize_t remote_file_pwrite(struct remote_file *file, const void *buf, size_t len, uint64_t offset);
 int64_t remote_file_seek(struct remote_file *file, int64_t offset, int whence);
 int remote_file_truncate(struct remote_file *file, uint64_t length);
+#ifdef __linux__
 /* Like getdents64(2): fills `buf` with linux_dirent64 records from the file's offset; bytes, 0 at the end. */
 ssize_t remote_file_getdents(struct remote_file *file, void *buf, size_t len);
+#endif
 
 #endif

@@ -4,7 +4,26 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fs_platform.h"
 #include "proxy_client.h"
+
+/* proxy_call, with the agent's errno values (Linux's) turned into this platform's. */
+struct call_target {
+  proxy_reply_fn on_reply;
+  void *ctx;
+};
+
+static int platform_reply(const mp_message *reply, void *ctx) {
+  const struct call_target *target = ctx;
+  if (reply->tag != MP_MSG_ERROR_REPLY) return target->on_reply(reply, target->ctx);
+  int linux_errno = reply->u.error_reply.error.errno_;
+  return linux_errno > 0 ? -fs_platform_errno(linux_errno) : -EIO;
+}
+
+static int call(mp_message *request, proxy_reply_fn on_reply, void *ctx) {
+  struct call_target target = {on_reply, ctx};
+  return proxy_call_raw(request, platform_reply, &target);
+}
 
 static mp_bytes text(const char *s) { return (mp_bytes){(const uint8_t *)s, (uint32_t)strlen(s)}; }
 
@@ -26,14 +45,14 @@ static int take_u64(const mp_message *reply, void *ctx) {
 
 int remote_open(bool has_dir, uint64_t dir, const char *path, int flags, mode_t mode, uint64_t *handle) {
   mp_message request = {.tag = MP_MSG_FILE_OPEN};
-  request.u.file_open = (mp_msg_file_open){has_dir, dir, text(path), flags, mode};
-  return proxy_call(&request, take_u64, handle);
+  request.u.file_open = (mp_msg_file_open){has_dir, dir, text(path), fs_platform_wire_open_flags(flags), mode};
+  return call(&request, take_u64, handle);
 }
 
 int remote_close(uint64_t handle) {
   mp_message request = {.tag = MP_MSG_FILE_CLOSE};
   request.u.file_close.fd = handle;
-  return proxy_call(&request, expect_ok, NULL);
+  return call(&request, expect_ok, NULL);
 }
 
 struct read_target {
@@ -55,7 +74,7 @@ ssize_t remote_read_at(uint64_t handle, void *buf, size_t len, uint64_t offset) 
   mp_message request = {.tag = MP_MSG_FILE_READ_AT};
   request.u.file_read_at = (mp_msg_file_read_at){handle, (uint32_t)len, offset};
   struct read_target target = {buf, len};
-  return proxy_call(&request, copy_data, &target);
+  return call(&request, copy_data, &target);
 }
 
 ssize_t remote_write_at(uint64_t handle, const void *buf, size_t len, uint64_t offset) {
@@ -63,7 +82,7 @@ ssize_t remote_write_at(uint64_t handle, const void *buf, size_t len, uint64_t o
   mp_message request = {.tag = MP_MSG_FILE_WRITE_AT};
   request.u.file_write_at = (mp_msg_file_write_at){handle, offset, {buf, (uint32_t)len}};
   uint64_t written = 0;
-  int rc = proxy_call(&request, take_u64, &written);
+  int rc = call(&request, take_u64, &written);
   return rc < 0 ? rc : (ssize_t)written;
 }
 
@@ -72,7 +91,7 @@ ssize_t remote_append(uint64_t handle, const void *buf, size_t len, uint64_t *en
   mp_message request = {.tag = MP_MSG_FILE_WRITE};
   request.u.file_write = (mp_msg_file_write){handle, {buf, (uint32_t)len}};
   uint64_t written = 0;
-  int rc = proxy_call(&request, take_u64, &written);
+  int rc = call(&request, take_u64, &written);
   if (rc < 0) return rc;
   int64_t after = remote_seek_end(handle, 0);
   if (after >= 0) *end = (uint64_t)after;
@@ -83,32 +102,32 @@ int64_t remote_seek_end(uint64_t handle, int64_t offset) {
   mp_message request = {.tag = MP_MSG_FILE_SEEK};
   request.u.file_seek = (mp_msg_file_seek){handle, offset, MP_WHENCE_END};
   uint64_t position = 0;
-  int rc = proxy_call(&request, take_u64, &position);
+  int rc = call(&request, take_u64, &position);
   return rc < 0 ? rc : (int64_t)position;
 }
 
 int remote_truncate(uint64_t handle, uint64_t length) {
   mp_message request = {.tag = MP_MSG_FILE_TRUNCATE};
   request.u.file_truncate = (mp_msg_file_truncate){handle, length};
-  return proxy_call(&request, expect_ok, NULL);
+  return call(&request, expect_ok, NULL);
 }
 
 int remote_sync(uint64_t handle, bool data_only) {
   mp_message request = {.tag = MP_MSG_FILE_SYNC};
   request.u.file_sync = (mp_msg_file_sync){handle, data_only};
-  return proxy_call(&request, expect_ok, NULL);
+  return call(&request, expect_ok, NULL);
 }
 
 int remote_chmod(uint64_t handle, mode_t mode) {
   mp_message request = {.tag = MP_MSG_FILE_CHMOD};
   request.u.file_chmod = (mp_msg_file_chmod){handle, mode};
-  return proxy_call(&request, expect_ok, NULL);
+  return call(&request, expect_ok, NULL);
 }
 
 int remote_chown(uint64_t handle, uid_t uid, gid_t gid) {
   mp_message request = {.tag = MP_MSG_FILE_CHOWN};
   request.u.file_chown = (mp_msg_file_chown){handle, uid, gid};
-  return proxy_call(&request, expect_ok, NULL);
+  return call(&request, expect_ok, NULL);
 }
 
 static mp_timespec wire_time(const struct timespec *time) {
@@ -119,29 +138,12 @@ int remote_set_times(uint64_t handle, const struct timespec *atime, const struct
   mp_message request = {.tag = MP_MSG_FILE_SET_TIMES};
   request.u.file_set_times =
       (mp_msg_file_set_times){handle, atime != NULL, wire_time(atime), mtime != NULL, wire_time(mtime)};
-  return proxy_call(&request, expect_ok, NULL);
-}
-
-void remote_metadata_to_stat(const mp_metadata *meta, struct stat *out) {
-  memset(out, 0, sizeof(*out));
-  out->st_dev = meta->dev;
-  out->st_ino = meta->ino;
-  out->st_mode = meta->mode;
-  out->st_nlink = meta->nlink;
-  out->st_uid = meta->uid;
-  out->st_gid = meta->gid;
-  out->st_rdev = meta->rdev;
-  out->st_size = meta->size;
-  out->st_blksize = meta->blksize;
-  out->st_blocks = meta->blocks;
-  out->st_atim = (struct timespec){meta->atime.sec, meta->atime.nsec};
-  out->st_mtim = (struct timespec){meta->mtime.sec, meta->mtime.nsec};
-  out->st_ctim = (struct timespec){meta->ctime.sec, meta->ctime.nsec};
+  return call(&request, expect_ok, NULL);
 }
 
 static int copy_metadata(const mp_message *reply, void *ctx) {
   if (reply->tag != MP_MSG_FILE_METADATA) return -EPROTO;
-  remote_metadata_to_stat(&reply->u.file_metadata.metadata, ctx);
+  fs_platform_stat(&reply->u.file_metadata.metadata, ctx);
   return 0;
 }
 
@@ -149,38 +151,25 @@ int remote_stat(bool has_handle, uint64_t handle, const char *path, bool follow,
   mp_message request = {.tag = MP_MSG_FILE_STAT};
   request.u.file_stat = (mp_msg_file_stat){has_handle, handle, path != NULL, path ? text(path) : (mp_bytes){0},
                                            follow};
-  return proxy_call(&request, copy_metadata, out);
+  return call(&request, copy_metadata, out);
 }
 
 static int copy_statfs(const mp_message *reply, void *ctx) {
   if (reply->tag != MP_MSG_FILE_STAT_FS_RESULT) return -EPROTO;
-  const mp_stat_fs *in = &reply->u.file_stat_fs_result.statfs;
-  struct statfs *out = ctx;
-  memset(out, 0, sizeof(*out));
-  out->f_type = in->fs_type;
-  out->f_bsize = in->bsize;
-  out->f_blocks = in->blocks;
-  out->f_bfree = in->bfree;
-  out->f_bavail = in->bavail;
-  out->f_files = in->files;
-  out->f_ffree = in->ffree;
-  memcpy(&out->f_fsid, &in->fsid, sizeof(out->f_fsid) < 8 ? sizeof(out->f_fsid) : 8);
-  out->f_namelen = in->namelen;
-  out->f_frsize = in->frsize;
-  out->f_flags = in->flags;
+  *(mp_stat_fs *)ctx = reply->u.file_stat_fs_result.statfs;
   return 0;
 }
 
-int remote_statfs(bool has_handle, uint64_t handle, const char *path, struct statfs *out) {
+int remote_statfs(bool has_handle, uint64_t handle, const char *path, mp_stat_fs *out) {
   mp_message request = {.tag = MP_MSG_FILE_STAT_FS};
   request.u.file_stat_fs = (mp_msg_file_stat_fs){has_handle, handle, path != NULL, path ? text(path) : (mp_bytes){0}};
-  return proxy_call(&request, copy_statfs, out);
+  return call(&request, copy_statfs, out);
 }
 
 int remote_access(const char *path, int mode, int flags) {
   mp_message request = {.tag = MP_MSG_FILE_ACCESS};
-  request.u.file_access = (mp_msg_file_access){false, 0, text(path), (uint32_t)mode, flags};
-  return proxy_call(&request, expect_ok, NULL);
+  request.u.file_access = (mp_msg_file_access){false, 0, text(path), (uint32_t)mode, fs_platform_wire_at_flags(flags)};
+  return call(&request, expect_ok, NULL);
 }
 
 struct path_target {
@@ -207,45 +196,45 @@ ssize_t remote_readlink(const char *path, char *buf, size_t len) {
   mp_message request = {.tag = MP_MSG_FILE_READ_LINK};
   request.u.file_read_link.path = text(path);
   struct path_target target = {buf, len, false};
-  return proxy_call(&request, copy_path, &target);
+  return call(&request, copy_path, &target);
 }
 
 int remote_realpath(const char *path, char *out, size_t len) {
   mp_message request = {.tag = MP_MSG_FILE_REAL_PATH};
   request.u.file_real_path.path = text(path);
   struct path_target target = {out, len, true};
-  int rc = proxy_call(&request, copy_path, &target);
+  int rc = call(&request, copy_path, &target);
   return rc < 0 ? rc : 0;
 }
 
 int remote_mkdir(bool has_dir, uint64_t dir, const char *path, mode_t mode) {
   mp_message request = {.tag = MP_MSG_FILE_MKDIR};
   request.u.file_mkdir = (mp_msg_file_mkdir){has_dir, dir, text(path), mode};
-  return proxy_call(&request, expect_ok, NULL);
+  return call(&request, expect_ok, NULL);
 }
 
 int remote_rmdir(const char *path) {
   mp_message request = {.tag = MP_MSG_FILE_RMDIR};
   request.u.file_rmdir.path = text(path);
-  return proxy_call(&request, expect_ok, NULL);
+  return call(&request, expect_ok, NULL);
 }
 
 int remote_unlink(bool has_dir, uint64_t dir, const char *path, int flags) {
   mp_message request = {.tag = MP_MSG_FILE_UNLINK};
-  request.u.file_unlink = (mp_msg_file_unlink){has_dir, dir, text(path), flags};
-  return proxy_call(&request, expect_ok, NULL);
+  request.u.file_unlink = (mp_msg_file_unlink){has_dir, dir, text(path), fs_platform_wire_at_flags(flags)};
+  return call(&request, expect_ok, NULL);
 }
 
 int remote_rename(const char *from, const char *to) {
   mp_message request = {.tag = MP_MSG_FILE_RENAME};
   request.u.file_rename = (mp_msg_file_rename){text(from), text(to)};
-  return proxy_call(&request, expect_ok, NULL);
+  return call(&request, expect_ok, NULL);
 }
 
 int remote_opendir(uint64_t handle, uint64_t *dir) {
   mp_message request = {.tag = MP_MSG_FILE_OPEN_DIR};
   request.u.file_open_dir.fd = handle;
-  return proxy_call(&request, take_u64, dir);
+  return call(&request, take_u64, dir);
 }
 
 struct batch_target {
@@ -265,11 +254,11 @@ int remote_readdir_batch(uint64_t dir, uint32_t max, void (*each)(const mp_dir_e
   mp_message request = {.tag = MP_MSG_FILE_READ_DIR_BATCH};
   request.u.file_read_dir_batch = (mp_msg_file_read_dir_batch){dir, max};
   struct batch_target target = {each, ctx};
-  return proxy_call(&request, walk_entries, &target);
+  return call(&request, walk_entries, &target);
 }
 
 int remote_closedir(uint64_t dir) {
   mp_message request = {.tag = MP_MSG_FILE_CLOSE_DIR};
   request.u.file_close_dir.dir_fd = dir;
-  return proxy_call(&request, expect_ok, NULL);
+  return call(&request, expect_ok, NULL);
 }

@@ -1,6 +1,7 @@
 /*
  * The file requests the layer sends through the intproxy to the agent, one function per operation.
- * Each returns >= 0 on success or -errno exactly as the agent reported it (the pod's errno).
+ * Each returns >= 0 on success or -errno as the agent reported it (the pod's errno, in this platform's
+ * numbering; flags go to the agent as Linux's: fs_platform.h).
  * Handles are the agent's; paths are absolute paths in the target's filesystem.
  */
 #ifndef MIRRORD_LAYER_REMOTE_FS_H
@@ -9,7 +10,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/types.h>
 
 #include "protocol/mp_protocol.h"
@@ -36,7 +36,7 @@ int remote_set_times(uint64_t handle, const struct timespec *atime, const struct
 
 /* stat by handle (has_handle), by path, or by path relative to a remote directory handle. */
 int remote_stat(bool has_handle, uint64_t handle, const char *path, bool follow, struct stat *out);
-int remote_statfs(bool has_handle, uint64_t handle, const char *path, struct statfs *out);
+int remote_statfs(bool has_handle, uint64_t handle, const char *path, mp_stat_fs *out);
 int remote_access(const char *path, int mode, int flags);
 ssize_t remote_readlink(const char *path, char *buf, size_t len);
 int remote_realpath(const char *path, char *out, size_t len);
@@ -50,8 +50,5 @@ int remote_opendir(uint64_t handle, uint64_t *dir);
 /* Calls `each` per entry of the next batch; returns the count (0 at the end) or -errno. */
 int remote_readdir_batch(uint64_t dir, uint32_t max, void (*each)(const mp_dir_entry *, void *), void *ctx);
 int remote_closedir(uint64_t dir);
-
-/* Fills a struct stat from the protocol's metadata. */
-void remote_metadata_to_stat(const mp_metadata *meta, struct stat *out);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * The entries of a remote directory, loaded whole from the agent (FileOpenDir + FileReadDirBatch) as
- * dirent64 records: what readdir streams and getdents64 on a remote directory fd both serve from.
+ * readdir records (struct dirent, filled by fs_platform.h): what readdir streams and, on Linux,
+ * getdents64 on a remote directory fd serve from.
  */
 #ifndef MIRRORD_LAYER_REMOTE_LISTING_H
 #define MIRRORD_LAYER_REMOTE_LISTING_H
@@ -10,7 +11,7 @@
 #include <stdint.h>
 
 struct remote_listing {
-  struct dirent64 *entries;
+  struct dirent *entries;
   size_t count, cap;
 };
 

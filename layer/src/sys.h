@@ -60,7 +60,8 @@ static inline int sys_socket_domain(int fd, int *domain) {
 }
 
 /* Zeroed private memory for the layer's tables, past the (Linux-hooked) mmap; NULL on failure. On macOS
- * the layer's own calls are never interposed, and mmap's 64-bit offset makes syscall(2) unfit. */
+ * mmap's 64-bit offset makes syscall(2) unfit; the call reaches the layer's mmap hook (macos.mk renames
+ * it), which hands anonymous maps straight to libSystem's. */
 static inline void *sys_map_zeroed(size_t size) {
 #ifdef __APPLE__
   void *fresh = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

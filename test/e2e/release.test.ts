@@ -32,23 +32,41 @@ const pinnedZig = join(
 const canBuildForMac = (existsSync(pinnedZig) || hasCommand("zig")) && hasCommand("llvm-objdump");
 const DARWIN = ["darwin-x64", "darwin-arm64"] as const;
 
+type MacArch = "x86_64" | "arm64";
+/** What each hooks.def form adds to libSystem's name: the SDK's assembler-name suffixes. */
+const BIND_SUFFIX: Record<string, (arch: MacArch) => string> = {
+  "": () => "",
+  _NOCANCEL: () => "$NOCANCEL",
+  _INODE64: (arch) => (arch === "x86_64" ? "$INODE64" : ""),
+  _EXTSN: () => "$DARWIN_EXTSN",
+};
+
 /** The libSystem symbols layer/macos/hooks.def routes to the layer's hooks, as `llvm-objdump --bind` names them. */
-function interposedByHooksDef(): string[] {
+function interposedByHooksDef(arch: MacArch): string[] {
   const hooksDef = readFileSync(join(REPO_ROOT, "layer", "macos", "hooks.def"), "utf8");
-  return [...hooksDef.matchAll(/^MIRRORD_HOOK(_NOCANCEL)?\((\w+)\)/gm)]
-    .map(([, nocancel, name]) => `_${name}${nocancel ? "$NOCANCEL" : ""}`)
+  return [...hooksDef.matchAll(/^MIRRORD_HOOK(_NOCANCEL|_INODE64|_EXTSN)?\((\w+)\)/gm)]
+    .map(([, form = "", name]) => `_${name}${BIND_SUFFIX[form]?.(arch)}`)
     .sort();
 }
 
+/** Per feature, the x86_64 binds (arm64's differ only by having no $INODE64). */
 const MACOS_FEATURE_HOOKS = [
   ["_gethostname", "_getaddrinfo"], // hostname, DNS
   ["_connect", "_connect$NOCANCEL", "_sendto", "_recvfrom", "_getpeername"], // outgoing
   ["_bind", "_listen", "_accept"], // incoming
-  ["_close", "_close$NOCANCEL", "_dup2", "_fcntl"], // fd changes the socket tables follow
+  ["_close", "_close$NOCANCEL", "_dup2", "_fcntl"], // fd changes the socket tables and remote files follow
+  // files: open/read/write (and what libSystem's own stdio calls), stat, directories, stdio, cwd
+  ["_open", "_open$NOCANCEL", "_openat", "_read", "_read$NOCANCEL", "_pread", "_write", "_write$NOCANCEL"],
+  ["_lseek", "_stat$INODE64", "_lstat$INODE64", "_fstat$INODE64", "_fstatat$INODE64", "_access", "_readlink"],
+  ["_opendir$INODE64", "_readdir$INODE64", "_closedir", "_fopen$DARWIN_EXTSN", "_realpath$DARWIN_EXTSN"],
+  ["_chdir", "_getcwd", "_mkdir", "_unlink", "_rename"],
 ].flat();
 
 test("hooks.def lists the macOS hooks of every feature the macOS layer has", () => {
-  expect(interposedByHooksDef()).toEqual(expect.arrayContaining(MACOS_FEATURE_HOOKS));
+  expect(interposedByHooksDef("x86_64")).toEqual(expect.arrayContaining(MACOS_FEATURE_HOOKS));
+  expect(interposedByHooksDef("arm64")).toEqual(
+    expect.arrayContaining(MACOS_FEATURE_HOOKS.map((bind) => bind.replace("$INODE64", ""))),
+  );
 });
 
 beforeAll(async () => {
@@ -120,7 +138,7 @@ describe("scripts/release", () => {
           .filter((line) => line.includes("__interpose"))
           .map((line) => line.trim().split(/\s+/).at(-1))
           .sort();
-        expect(interposed).toEqual(interposedByHooksDef());
+        expect(interposed).toEqual(interposedByHooksDef(arch));
         const info = JSON.parse(readFileSync(join(REPO_ROOT, "dist", platform, "BUILD-INFO.json"), "utf8"));
         expect(info.layer.sha256).toBe(
           new Bun.CryptoHasher("sha256").update(readFileSync(layer)).digest("hex"),

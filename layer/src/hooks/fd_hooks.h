@@ -1,7 +1,7 @@
 /*
- * The bodies of the close / dup / dup2 hooks and the dup bookkeeping, shared by hooks/fs_open.c (Linux,
- * where the same hooks also serve remote files) and macos/fd_hooks.c: every fd change is announced to
- * fd_events around the real call, so each per-fd table follows closes and duplicates.
+ * The bodies of the close / dup / dup2 hooks and the dup bookkeeping (hooks/fs_open.c, on Linux and
+ * macOS): every fd change is announced to fd_events around the real call, so each per-fd table (remote
+ * files, sockets) follows closes and duplicates.
  */
 #ifndef MIRRORD_LAYER_HOOKS_FD_HOOKS_H
 #define MIRRORD_LAYER_HOOKS_FD_HOOKS_H

@@ -90,7 +90,9 @@ LAYER_EXPORT char *getcwd(char *buf, size_t size) {
   return remote_getcwd(cwd, buf, size);
 }
 
+#ifdef __GLIBC__
 LAYER_EXPORT char *__getcwd_chk(char *buf, size_t size, size_t buflen) {
   if (size > buflen) return REAL_FS(__getcwd_chk)(buf, size, buflen);
   return getcwd(buf, size);
 }
+#endif

@@ -102,31 +102,22 @@ LAYER_EXPORT DIR *fdopendir(int fd) {
   return dir;
 }
 
-static struct dirent64 *next_entry(struct remote_dir *d) {
+static struct dirent *next_entry(struct remote_dir *d) {
   return d->position < d->listing.count ? &d->listing.entries[d->position++] : NULL;
 }
 
 LAYER_EXPORT struct dirent *readdir(DIR *dir) {
   struct remote_dir *d = remote_dir_of(dir);
-  return d ? (struct dirent *)next_entry(d) : REAL_FS(readdir)(dir);
-}
-
-LAYER_EXPORT struct dirent64 *readdir64(DIR *dir) {
-  struct remote_dir *d = remote_dir_of(dir);
-  return d ? next_entry(d) : REAL_FS(readdir64)(dir);
+  return d ? next_entry(d) : REAL_FS(readdir)(dir);
 }
 
 LAYER_EXPORT int readdir_r(DIR *dir, struct dirent *entry, struct dirent **result) {
   struct remote_dir *d = remote_dir_of(dir);
   if (!d) return REAL_FS(readdir_r)(dir, entry, result);
-  struct dirent64 *next = next_entry(d);
+  struct dirent *next = next_entry(d);
   if (next) memcpy(entry, next, sizeof(*entry));
   *result = next ? entry : NULL;
   return 0;
-}
-
-LAYER_EXPORT int readdir64_r(DIR *dir, struct dirent64 *entry, struct dirent64 **result) {
-  return readdir_r(dir, (struct dirent *)entry, (struct dirent **)result);
 }
 
 LAYER_EXPORT int closedir(DIR *dir) {
@@ -180,7 +171,7 @@ static int scan_stream(DIR *dir, struct dirent ***names, dirent_filter filter, d
   }
   size_t kept = 0;
   for (size_t i = 0; i < d->listing.count; i++) {
-    struct dirent *entry = (struct dirent *)&d->listing.entries[i];
+    struct dirent *entry = &d->listing.entries[i];
     if (filter && !filter(entry)) continue;
     struct dirent *copy = malloc(sizeof(*copy));
     if (!copy) {
@@ -210,6 +201,19 @@ LAYER_EXPORT int scandir(const char *path, struct dirent ***names, dirent_filter
   return scan_stream(dir, names, filter, compare);
 }
 
+/* glibc's own entry points: the dirent64 twins (the same records on 64-bit Linux) and getdents64. */
+#ifdef __GLIBC__
+_Static_assert(sizeof(struct dirent) == sizeof(struct dirent64), "dirent64 is dirent on 64-bit Linux");
+
+LAYER_EXPORT struct dirent64 *readdir64(DIR *dir) {
+  struct remote_dir *d = remote_dir_of(dir);
+  return d ? (struct dirent64 *)next_entry(d) : REAL_FS(readdir64)(dir);
+}
+
+LAYER_EXPORT int readdir64_r(DIR *dir, struct dirent64 *entry, struct dirent64 **result) {
+  return readdir_r(dir, (struct dirent *)entry, (struct dirent **)result);
+}
+
 LAYER_EXPORT int scandir64(const char *path, struct dirent64 ***names, int (*filter)(const struct dirent64 *),
                            int (*compare)(const struct dirent64 **, const struct dirent64 **)) {
   return scandir(path, (struct dirent ***)names, (dirent_filter)filter, (dirent_compare)compare);
@@ -225,3 +229,4 @@ LAYER_EXPORT ssize_t getdents64(int fd, void *buf, size_t len) {
   errno = saved_errno;
   return (ssize_t)fs_result(rc);
 }
+#endif

@@ -29,11 +29,6 @@ LAYER_EXPORT ssize_t read(int fd, void *buf, size_t len) {
   return REMOTE_CALL(ssize_t, file, remote_file_read(file, buf, len));
 }
 
-LAYER_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen) {
-  if (len > buflen) return REAL_FS(__read_chk)(fd, buf, len, buflen); /* lets glibc report the overflow */
-  return read(fd, buf, len);
-}
-
 #define PREAD_HOOK(name, off_type)                                                \
   LAYER_EXPORT ssize_t name(int fd, void *buf, size_t len, off_type offset) {     \
     struct remote_file *file = enter_fd(fd);                                      \
@@ -46,17 +41,6 @@ LAYER_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen) {
     return REMOTE_CALL(ssize_t, file, remote_file_pread(file, buf, len, (uint64_t)offset)); \
   }
 PREAD_HOOK(pread, off_t)
-PREAD_HOOK(pread64, off64_t)
-
-LAYER_EXPORT ssize_t __pread_chk(int fd, void *buf, size_t len, off_t offset, size_t buflen) {
-  if (len > buflen) return REAL_FS(__pread_chk)(fd, buf, len, offset, buflen);
-  return pread(fd, buf, len, offset);
-}
-
-LAYER_EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t len, off64_t offset, size_t buflen) {
-  if (len > buflen) return REAL_FS(__pread64_chk)(fd, buf, len, offset, buflen);
-  return pread64(fd, buf, len, offset);
-}
 
 LAYER_EXPORT ssize_t write(int fd, const void *buf, size_t len) {
   struct remote_file *file = buf ? enter_fd(fd) : NULL;
@@ -76,7 +60,6 @@ LAYER_EXPORT ssize_t write(int fd, const void *buf, size_t len) {
     return REMOTE_CALL(ssize_t, file, remote_file_pwrite(file, buf, len, (uint64_t)offset)); \
   }
 PWRITE_HOOK(pwrite, off_t)
-PWRITE_HOOK(pwrite64, off64_t)
 
 /*
  * Vectored I/O, one remote transfer per buffer: stops at the first short transfer, like the kernel.
@@ -121,9 +104,7 @@ LAYER_EXPORT ssize_t writev(int fd, const struct iovec *iov, int count) {
     return REMOTE_CALL(ssize_t, file, rc);                                                 \
   }
 VECTORED_AT_HOOK(preadv, off_t, false)
-VECTORED_AT_HOOK(preadv64, off64_t, false)
 VECTORED_AT_HOOK(pwritev, off_t, true)
-VECTORED_AT_HOOK(pwritev64, off64_t, true)
 
 #define LSEEK_HOOK(name, off_type)                                               \
   LAYER_EXPORT off_type name(int fd, off_type offset, int whence) {              \
@@ -132,18 +113,11 @@ VECTORED_AT_HOOK(pwritev64, off64_t, true)
     return REMOTE_CALL(off_type, file, remote_file_seek(file, offset, whence));  \
   }
 LSEEK_HOOK(lseek, off_t)
-LSEEK_HOOK(lseek64, off64_t)
 
 LAYER_EXPORT int fsync(int fd) {
   struct remote_file *file = enter_fd(fd);
   if (!file) return REAL_FS(fsync)(fd);
   return REMOTE_CALL(int, file, remote_sync(file->handle, false));
-}
-
-LAYER_EXPORT int fdatasync(int fd) {
-  struct remote_file *file = enter_fd(fd);
-  if (!file) return REAL_FS(fdatasync)(fd);
-  return REMOTE_CALL(int, file, remote_sync(file->handle, true));
 }
 
 #define FTRUNCATE_HOOK(name, off_type)                                                        \
@@ -154,4 +128,34 @@ LAYER_EXPORT int fdatasync(int fd) {
     return REMOTE_CALL(int, file, rc);                                                        \
   }
 FTRUNCATE_HOOK(ftruncate, off_t)
+
+/* glibc's own entry points: the *64 twins, the fortified reads, fdatasync (macOS declares none). */
+#ifdef __GLIBC__
+PREAD_HOOK(pread64, off64_t)
+PWRITE_HOOK(pwrite64, off64_t)
+VECTORED_AT_HOOK(preadv64, off64_t, false)
+VECTORED_AT_HOOK(pwritev64, off64_t, true)
+LSEEK_HOOK(lseek64, off64_t)
 FTRUNCATE_HOOK(ftruncate64, off64_t)
+
+LAYER_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen) {
+  if (len > buflen) return REAL_FS(__read_chk)(fd, buf, len, buflen); /* lets glibc report the overflow */
+  return read(fd, buf, len);
+}
+
+LAYER_EXPORT ssize_t __pread_chk(int fd, void *buf, size_t len, off_t offset, size_t buflen) {
+  if (len > buflen) return REAL_FS(__pread_chk)(fd, buf, len, offset, buflen);
+  return pread(fd, buf, len, offset);
+}
+
+LAYER_EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t len, off64_t offset, size_t buflen) {
+  if (len > buflen) return REAL_FS(__pread64_chk)(fd, buf, len, offset, buflen);
+  return pread64(fd, buf, len, offset);
+}
+
+LAYER_EXPORT int fdatasync(int fd) {
+  struct remote_file *file = enter_fd(fd);
+  if (!file) return REAL_FS(fdatasync)(fd);
+  return REMOTE_CALL(int, file, remote_sync(file->handle, true));
+}
+#endif

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "../fs_ops.h"
+#include "../fs_platform.h"
 #include "../layer.h"
 #include "../real_fs.h"
 #include "../remote_fs.h"
@@ -65,7 +66,7 @@ static int change_path(int dirfd, const char *path, bool follow, struct meta_cha
   routed->local = path;
   if (!path || !fs_enter()) return BYPASS;
   int saved_errno = errno;
-  int flags = change->op == META_TRUNCATE ? O_WRONLY : O_PATH | (follow ? 0 : O_NOFOLLOW);
+  int flags = change->op == META_TRUNCATE ? O_WRONLY : FS_O_PATH | (follow ? 0 : O_NOFOLLOW);
   int rc = BYPASS;
   if (path[0] != '/' && dirfd != AT_FDCWD) {
     struct remote_file *dir = fdtable_get(dirfd);
@@ -92,7 +93,6 @@ static int change_path(int dirfd, const char *path, bool follow, struct meta_cha
     return rc != BYPASS ? (int)fs_result(rc) : REAL_FS(name)(routed.local, length);         \
   }
 TRUNCATE_HOOK(truncate, off_t)
-TRUNCATE_HOOK(truncate64, off64_t)
 
 LAYER_EXPORT int chmod(const char *path, mode_t mode) {
   struct meta_change change = {.op = META_CHMOD, .mode = mode};
@@ -171,3 +171,7 @@ LAYER_EXPORT int utime(const char *path, const struct utimbuf *times) {
   struct timespec converted[2] = {{times->actime, 0}, {times->modtime, 0}};
   return utimensat(AT_FDCWD, path, converted, 0);
 }
+
+#ifdef __GLIBC__
+TRUNCATE_HOOK(truncate64, off64_t)
+#endif

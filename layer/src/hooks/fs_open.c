@@ -1,11 +1,13 @@
 /*
  * open family, close, the dup family, fcntl and mmap (layer.md §1f, §2). A remote open returns a real
  * local placeholder fd; duplicates share its remote file; the last close closes the remote handle.
+ * close/dup/dup2/fcntl announce every fd, file or socket, to fd_events, on Linux and macOS alike.
  */
 #include <stdarg.h>
 #include <string.h>
 
 #include "../fs_ops.h"
+#include "../fs_platform.h"
 #include "../layer.h"
 #include "../real_fs.h"
 #include "../remote_file.h"
@@ -33,7 +35,7 @@ static int open_routed(int dirfd, const char *path, int flags, mode_t mode, stru
 }
 
 static mode_t mode_arg(int flags, va_list args) {
-  return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? (mode_t)va_arg(args, int) : 0;
+  return fs_platform_takes_mode(flags) ? (mode_t)va_arg(args, int) : 0;
 }
 
 #define OPEN_HOOK(name)                                                                \
@@ -47,7 +49,6 @@ static mode_t mode_arg(int flags, va_list args) {
     return fd != OPEN_BYPASS ? (int)fs_result(fd) : REAL_FS(name)(routed.local, flags, mode); \
   }
 OPEN_HOOK(open)
-OPEN_HOOK(open64)
 
 #define OPENAT_HOOK(name)                                                                     \
   LAYER_EXPORT int name(int dirfd, const char *path, int flags, ...) {                        \
@@ -61,27 +62,6 @@ OPEN_HOOK(open64)
     return REAL_FS(name)(routed.local == path ? dirfd : AT_FDCWD, routed.local, flags, mode); \
   }
 OPENAT_HOOK(openat)
-OPENAT_HOOK(openat64)
-
-/* _FORTIFY_SOURCE entry points: no mode argument (the compiler checked O_CREAT has none). */
-#define OPEN2_HOOK(name)                                                              \
-  LAYER_EXPORT int name(const char *path, int flags) {                                \
-    struct fs_path routed;                                                            \
-    int fd = open_routed(AT_FDCWD, path, flags, 0, &routed);                          \
-    return fd != OPEN_BYPASS ? (int)fs_result(fd) : REAL_FS(name)(routed.local, flags); \
-  }
-OPEN2_HOOK(__open_2)
-OPEN2_HOOK(__open64_2)
-
-#define OPENAT2_HOOK(name)                                                                          \
-  LAYER_EXPORT int name(int dirfd, const char *path, int flags) {                                   \
-    struct fs_path routed;                                                                          \
-    int fd = open_routed(dirfd, path, flags, 0, &routed);                                           \
-    if (fd != OPEN_BYPASS) return (int)fs_result(fd);                                               \
-    return REAL_FS(name)(routed.local == path ? dirfd : AT_FDCWD, routed.local, flags);             \
-  }
-OPENAT2_HOOK(__openat_2)
-OPENAT2_HOOK(__openat64_2)
 
 #define CREAT_HOOK(name)                                                                        \
   LAYER_EXPORT int name(const char *path, mode_t mode) {                                        \
@@ -91,7 +71,6 @@ OPENAT2_HOOK(__openat64_2)
     return fd != OPEN_BYPASS ? (int)fs_result(fd) : REAL_FS(name)(routed.local, mode);          \
   }
 CREAT_HOOK(creat)
-CREAT_HOOK(creat64)
 
 /* Every fd, remote or not, is announced to fd_events (one atomic load per table when nothing is known
  * about it). */
@@ -100,12 +79,6 @@ LAYER_EXPORT int close(int fd) { return fd_hook_close(REAL_FS(close), fd); }
 LAYER_EXPORT int dup(int fd) { return fd_hook_dup(REAL_FS(dup), fd); }
 
 LAYER_EXPORT int dup2(int oldfd, int newfd) { return fd_hook_dup2(REAL_FS(dup2), oldfd, newfd); }
-
-LAYER_EXPORT int dup3(int oldfd, int newfd, int flags) {
-  int rc = REAL_FS(dup3)(oldfd, newfd, flags);
-  fd_hook_duplicated(oldfd, rc, true);
-  return rc;
-}
 
 /* F_GETFL reports the flags the program opened the remote file with; F_SETFL keeps them current. */
 static int fcntl_common(int (*real_fn)(int, int, ...), int fd, int cmd, void *arg) {
@@ -136,14 +109,6 @@ LAYER_EXPORT int fcntl(int fd, int cmd, ...) {
   void *arg = va_arg(args, void *);
   va_end(args);
   return fcntl_common(REAL_FS(fcntl), fd, cmd, arg);
-}
-
-LAYER_EXPORT int fcntl64(int fd, int cmd, ...) {
-  va_list args;
-  va_start(args, cmd);
-  void *arg = va_arg(args, void *);
-  va_end(args);
-  return fcntl_common(REAL_FS(fcntl64), fd, cmd, arg);
 }
 
 /*
@@ -182,4 +147,45 @@ static void *mmap_remote(struct remote_file *file, void *addr, size_t len, int p
     return map;                                                                                 \
   }
 MMAP_HOOK(mmap)
+
+/* glibc's own entry points: the *64 twins, the fortified opens, dup3, fcntl64. */
+#ifdef __GLIBC__
+OPEN_HOOK(open64)
+OPENAT_HOOK(openat64)
+CREAT_HOOK(creat64)
 MMAP_HOOK(mmap64)
+
+/* _FORTIFY_SOURCE entry points: no mode argument (the compiler checked O_CREAT has none). */
+#define OPEN2_HOOK(name)                                                              \
+  LAYER_EXPORT int name(const char *path, int flags) {                                \
+    struct fs_path routed;                                                            \
+    int fd = open_routed(AT_FDCWD, path, flags, 0, &routed);                          \
+    return fd != OPEN_BYPASS ? (int)fs_result(fd) : REAL_FS(name)(routed.local, flags); \
+  }
+OPEN2_HOOK(__open_2)
+OPEN2_HOOK(__open64_2)
+
+#define OPENAT2_HOOK(name)                                                                          \
+  LAYER_EXPORT int name(int dirfd, const char *path, int flags) {                                   \
+    struct fs_path routed;                                                                          \
+    int fd = open_routed(dirfd, path, flags, 0, &routed);                                           \
+    if (fd != OPEN_BYPASS) return (int)fs_result(fd);                                               \
+    return REAL_FS(name)(routed.local == path ? dirfd : AT_FDCWD, routed.local, flags);             \
+  }
+OPENAT2_HOOK(__openat_2)
+OPENAT2_HOOK(__openat64_2)
+
+LAYER_EXPORT int dup3(int oldfd, int newfd, int flags) {
+  int rc = REAL_FS(dup3)(oldfd, newfd, flags);
+  fd_hook_duplicated(oldfd, rc, true);
+  return rc;
+}
+
+LAYER_EXPORT int fcntl64(int fd, int cmd, ...) {
+  va_list args;
+  va_start(args, cmd);
+  void *arg = va_arg(args, void *);
+  va_end(args);
+  return fcntl_common(REAL_FS(fcntl64), fd, cmd, arg);
+}
+#endif

@@ -1,16 +1,12 @@
 /* stat family, statx, access, statfs/statvfs, readlink and realpath for remote paths and fds. */
 #include <stdarg.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/sysmacros.h>
 
 #include "../fs_ops.h"
+#include "../fs_platform.h"
 #include "../layer.h"
 #include "../real_fs.h"
 #include "../remote_fs.h"
-
-_Static_assert(sizeof(struct stat) == sizeof(struct stat64), "stat64 is stat on 64-bit Linux");
-_Static_assert(sizeof(struct statfs) == sizeof(struct statfs64), "statfs64 is statfs on 64-bit Linux");
 
 #define BYPASS 1 /* a result no remote path produces: 0 or -errno are ours */
 
@@ -56,9 +52,173 @@ static int fstat_remote(int fd, struct stat *out) {
     return rc != BYPASS ? (int)fs_result(rc) : REAL_FS(name)(routed.local, buf);      \
   }
 PATH_STAT_HOOK(stat, stat, 0)
-PATH_STAT_HOOK(stat64, stat64, 0)
 PATH_STAT_HOOK(lstat, stat, AT_SYMLINK_NOFOLLOW)
+
+#define FSTAT_HOOK(name, stat_type)                                       \
+  LAYER_EXPORT int name(int fd, struct stat_type *buf) {                  \
+    int rc = fstat_remote(fd, (struct stat *)buf);                        \
+    return rc != BYPASS ? (int)fs_result(rc) : REAL_FS(name)(fd, buf);    \
+  }
+FSTAT_HOOK(fstat, stat)
+
+#define FSTATAT_HOOK(name, stat_type)                                                         \
+  LAYER_EXPORT int name(int dirfd, const char *path, struct stat_type *buf, int flags) {      \
+    struct fs_path routed;                                                                        \
+    int rc = stat_remote(dirfd, path, flags, (struct stat *)buf, &routed);                     \
+    if (rc != BYPASS) return (int)fs_result(rc);                                              \
+    return REAL_FS(name)(routed.local == path ? dirfd : AT_FDCWD, routed.local, buf, flags);                \
+  }
+FSTATAT_HOOK(fstatat, stat)
+
+/* access(2) with W_OK counts as writing, so it agrees with the open that follows it. */
+static int access_remote(int dirfd, const char *path, int mode, int flags, struct fs_path *routed) {
+  routed->local = path;
+  if (!path || (path[0] != '/' && dirfd != AT_FDCWD) || !fs_enter()) return BYPASS;
+  int saved_errno = errno;
+  fs_route_path(routed, path, (mode & W_OK) != 0);
+  int rc = BYPASS;
+  if (routed->route == FS_ROUTE_NOT_FOUND) rc = -ENOENT;
+  else if (routed->route == FS_ROUTE_REMOTE) rc = remote_access(routed->resolved, mode, flags);
+  fs_leave();
+  errno = saved_errno;
+  return rc;
+}
+
+LAYER_EXPORT int access(const char *path, int mode) {
+  struct fs_path routed;
+  int rc = access_remote(AT_FDCWD, path, mode, 0, &routed);
+  return rc != BYPASS ? (int)fs_result(rc) : REAL_FS(access)(routed.local, mode);
+}
+
+LAYER_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags) {
+  struct fs_path routed;
+  int rc = access_remote(dirfd, path, mode, flags, &routed);
+  return rc != BYPASS ? (int)fs_result(rc) : REAL_FS(faccessat)(routed.local == path ? dirfd : AT_FDCWD, routed.local, mode, flags);
+}
+
+/* statfs of a path or fd; `handle_fd` >= 0 selects the fd form. */
+static int statfs_remote(int handle_fd, const char *path, mp_stat_fs *out, struct fs_path *routed) {
+  routed->local = path;
+  if (handle_fd >= 0) {
+    struct remote_file *file = fs_remote_fd(handle_fd);
+    if (!file || !guard_enter()) return BYPASS;
+    int saved_errno = errno;
+    int rc = remote_statfs(true, file->handle, NULL, out);
+    guard_leave();
+    errno = saved_errno;
+    return rc;
+  }
+  if (!path || !fs_enter()) return BYPASS;
+  int saved_errno = errno;
+  fs_route_path(routed, path, false);
+  int rc = BYPASS;
+  if (routed->route == FS_ROUTE_NOT_FOUND) rc = -ENOENT;
+  else if (routed->route == FS_ROUTE_REMOTE) rc = remote_statfs(false, 0, routed->resolved, out);
+  fs_leave();
+  errno = saved_errno;
+  return rc;
+}
+
+#define STATFS_HOOK(name, statfs_type)                                              \
+  LAYER_EXPORT int name(const char *path, struct statfs_type *buf) {                \
+    struct fs_path routed;                                                          \
+    mp_stat_fs fs;                                                                  \
+    int rc = statfs_remote(-1, path, &fs, &routed);                                 \
+    if (rc == BYPASS) return REAL_FS(name)(routed.local, buf);                      \
+    if (rc == 0) fs_platform_statfs(&fs, (struct statfs *)buf);                     \
+    return (int)fs_result(rc);                                                      \
+  }
+STATFS_HOOK(statfs, statfs)
+
+#define FSTATFS_HOOK(name, statfs_type)                                             \
+  LAYER_EXPORT int name(int fd, struct statfs_type *buf) {                          \
+    struct fs_path unused;                                                          \
+    mp_stat_fs fs;                                                                  \
+    int rc = statfs_remote(fd, NULL, &fs, &unused);                                 \
+    if (rc == BYPASS) return REAL_FS(name)(fd, buf);                                \
+    if (rc == 0) fs_platform_statfs(&fs, (struct statfs *)buf);                     \
+    return (int)fs_result(rc);                                                      \
+  }
+FSTATFS_HOOK(fstatfs, statfs)
+
+#define STATVFS_HOOK(name, statvfs_type, fd_arg, path_arg, first_type, first)      \
+  LAYER_EXPORT int name(first_type first, struct statvfs_type *buf) {              \
+    mp_stat_fs fs;                                                                 \
+    struct fs_path routed;                                                         \
+    int rc = statfs_remote(fd_arg, path_arg, &fs, &routed);                        \
+    if (rc == BYPASS) return REAL_FS(name)(first, buf);                            \
+    if (rc == 0) fs_platform_statvfs(&fs, (struct statvfs *)buf);                  \
+    return (int)fs_result(rc);                                                     \
+  }
+STATVFS_HOOK(statvfs, statvfs, -1, path, const char *, path)
+STATVFS_HOOK(fstatvfs, statvfs, fd, NULL, int, fd)
+
+static ssize_t readlink_remote(int dirfd, const char *path, char *buf, size_t len, struct fs_path *routed) {
+  routed->local = path;
+  if (!path || (path[0] != '/' && dirfd != AT_FDCWD) || !fs_enter()) return BYPASS;
+  int saved_errno = errno;
+  fs_route_path(routed, path, false);
+  ssize_t rc = BYPASS;
+  if (routed->route == FS_ROUTE_NOT_FOUND) rc = -ENOENT;
+  else if (routed->route == FS_ROUTE_REMOTE) rc = remote_readlink(routed->resolved, buf, len);
+  fs_leave();
+  errno = saved_errno;
+  return rc;
+}
+
+LAYER_EXPORT ssize_t readlink(const char *path, char *buf, size_t len) {
+  struct fs_path routed;
+  ssize_t rc = readlink_remote(AT_FDCWD, path, buf, len, &routed);
+  return rc != BYPASS ? (ssize_t)fs_result(rc) : REAL_FS(readlink)(routed.local, buf, len);
+}
+
+LAYER_EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t len) {
+  struct fs_path routed;
+  ssize_t rc = readlink_remote(dirfd, path, buf, len, &routed);
+  if (rc != BYPASS) return (ssize_t)fs_result(rc);
+  return REAL_FS(readlinkat)(routed.local == path ? dirfd : AT_FDCWD, routed.local, buf, len);
+}
+
+/* realpath of a remote path: the agent resolves it inside the target's root. */
+LAYER_EXPORT char *realpath(const char *path, char *resolved) {
+  if (!path || !fs_enter()) return REAL_FS(realpath)(path, resolved);
+  int saved_errno = errno;
+  struct fs_path routed;
+  fs_route_path(&routed, path, false);
+  char out[PATH_MAX];
+  int rc = 1;
+  if (routed.route == FS_ROUTE_NOT_FOUND) rc = -ENOENT;
+  else if (routed.route == FS_ROUTE_REMOTE) rc = remote_realpath(routed.resolved, out, sizeof(out));
+  fs_leave();
+  errno = saved_errno;
+  if (rc == 1) return REAL_FS(realpath)(routed.local, resolved);
+  if (rc < 0) {
+    errno = -rc;
+    return NULL;
+  }
+  if (resolved) return strcpy(resolved, out);
+  char *copy = strdup(out);
+  if (!copy) errno = ENOMEM;
+  return copy;
+}
+
+/* glibc's own entry points: the *64 twins, __xstat and friends, statx (and syscall(SYS_statx)),
+ * getdents64 by syscall, the fortified readlink / realpath. */
+#ifdef __GLIBC__
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+_Static_assert(sizeof(struct stat) == sizeof(struct stat64), "stat64 is stat on 64-bit Linux");
+_Static_assert(sizeof(struct statfs) == sizeof(struct statfs64), "statfs64 is statfs on 64-bit Linux");
+
+PATH_STAT_HOOK(stat64, stat64, 0)
 PATH_STAT_HOOK(lstat64, stat64, AT_SYMLINK_NOFOLLOW)
+FSTAT_HOOK(fstat64, stat64)
+FSTATAT_HOOK(fstatat64, stat64)
+STATFS_HOOK(statfs64, statfs64)
+FSTATFS_HOOK(fstatfs64, statfs64)
+STATVFS_HOOK(statvfs64, statvfs64, -1, path, const char *, path)
+STATVFS_HOOK(fstatvfs64, statvfs64, fd, NULL, int, fd)
 
 #define XSTAT_HOOK(name, stat_type, flags)                                          \
   LAYER_EXPORT int name(int ver, const char *path, struct stat_type *buf) {         \
@@ -71,14 +231,6 @@ XSTAT_HOOK(__xstat64, stat64, 0)
 XSTAT_HOOK(__lxstat, stat, AT_SYMLINK_NOFOLLOW)
 XSTAT_HOOK(__lxstat64, stat64, AT_SYMLINK_NOFOLLOW)
 
-#define FSTAT_HOOK(name, stat_type)                                       \
-  LAYER_EXPORT int name(int fd, struct stat_type *buf) {                  \
-    int rc = fstat_remote(fd, (struct stat *)buf);                        \
-    return rc != BYPASS ? (int)fs_result(rc) : REAL_FS(name)(fd, buf);    \
-  }
-FSTAT_HOOK(fstat, stat)
-FSTAT_HOOK(fstat64, stat64)
-
 #define FXSTAT_HOOK(name, stat_type)                                           \
   LAYER_EXPORT int name(int ver, int fd, struct stat_type *buf) {              \
     int rc = fstat_remote(fd, (struct stat *)buf);                             \
@@ -86,16 +238,6 @@ FSTAT_HOOK(fstat64, stat64)
   }
 FXSTAT_HOOK(__fxstat, stat)
 FXSTAT_HOOK(__fxstat64, stat64)
-
-#define FSTATAT_HOOK(name, stat_type)                                                         \
-  LAYER_EXPORT int name(int dirfd, const char *path, struct stat_type *buf, int flags) {      \
-    struct fs_path routed;                                                                        \
-    int rc = stat_remote(dirfd, path, flags, (struct stat *)buf, &routed);                     \
-    if (rc != BYPASS) return (int)fs_result(rc);                                              \
-    return REAL_FS(name)(routed.local == path ? dirfd : AT_FDCWD, routed.local, buf, flags);                \
-  }
-FSTATAT_HOOK(fstatat, stat)
-FSTATAT_HOOK(fstatat64, stat64)
 
 #define FXSTATAT_HOOK(name, stat_type)                                                                \
   LAYER_EXPORT int name(int ver, int dirfd, const char *path, struct stat_type *buf, int flags) {     \
@@ -153,157 +295,13 @@ LAYER_EXPORT long syscall(long number, ...) {
   return REAL_FS(syscall)(number, a1, a2, a3, a4, a5, a6);
 }
 
-/* access(2) with W_OK counts as writing, so it agrees with the open that follows it. */
-static int access_remote(int dirfd, const char *path, int mode, int flags, struct fs_path *routed) {
-  routed->local = path;
-  if (!path || (path[0] != '/' && dirfd != AT_FDCWD) || !fs_enter()) return BYPASS;
-  int saved_errno = errno;
-  fs_route_path(routed, path, (mode & W_OK) != 0);
-  int rc = BYPASS;
-  if (routed->route == FS_ROUTE_NOT_FOUND) rc = -ENOENT;
-  else if (routed->route == FS_ROUTE_REMOTE) rc = remote_access(routed->resolved, mode, flags);
-  fs_leave();
-  errno = saved_errno;
-  return rc;
-}
-
-LAYER_EXPORT int access(const char *path, int mode) {
-  struct fs_path routed;
-  int rc = access_remote(AT_FDCWD, path, mode, 0, &routed);
-  return rc != BYPASS ? (int)fs_result(rc) : REAL_FS(access)(routed.local, mode);
-}
-
-LAYER_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags) {
-  struct fs_path routed;
-  int rc = access_remote(dirfd, path, mode, flags, &routed);
-  return rc != BYPASS ? (int)fs_result(rc) : REAL_FS(faccessat)(routed.local == path ? dirfd : AT_FDCWD, routed.local, mode, flags);
-}
-
-/* statfs of a path or fd; `handle_fd` >= 0 selects the fd form. */
-static int statfs_remote(int handle_fd, const char *path, struct statfs *out, struct fs_path *routed) {
-  routed->local = path;
-  if (handle_fd >= 0) {
-    struct remote_file *file = fs_remote_fd(handle_fd);
-    if (!file || !guard_enter()) return BYPASS;
-    int saved_errno = errno;
-    int rc = remote_statfs(true, file->handle, NULL, out);
-    guard_leave();
-    errno = saved_errno;
-    return rc;
-  }
-  if (!path || !fs_enter()) return BYPASS;
-  int saved_errno = errno;
-  fs_route_path(routed, path, false);
-  int rc = BYPASS;
-  if (routed->route == FS_ROUTE_NOT_FOUND) rc = -ENOENT;
-  else if (routed->route == FS_ROUTE_REMOTE) rc = remote_statfs(false, 0, routed->resolved, out);
-  fs_leave();
-  errno = saved_errno;
-  return rc;
-}
-
-#define STATFS_HOOK(name, statfs_type)                                            \
-  LAYER_EXPORT int name(const char *path, struct statfs_type *buf) {              \
-    struct fs_path routed;                                                            \
-    int rc = statfs_remote(-1, path, (struct statfs *)buf, &routed);               \
-    return rc != BYPASS ? (int)fs_result(rc) : REAL_FS(name)(routed.local, buf);         \
-  }
-STATFS_HOOK(statfs, statfs)
-STATFS_HOOK(statfs64, statfs64)
-
-#define FSTATFS_HOOK(name, statfs_type)                                          \
-  LAYER_EXPORT int name(int fd, struct statfs_type *buf) {                       \
-    struct fs_path unused;                                                       \
-    int rc = statfs_remote(fd, NULL, (struct statfs *)buf, &unused);             \
-    return rc != BYPASS ? (int)fs_result(rc) : REAL_FS(name)(fd, buf);           \
-  }
-FSTATFS_HOOK(fstatfs, statfs)
-FSTATFS_HOOK(fstatfs64, statfs64)
-
-static void statfs_to_statvfs(const struct statfs *in, struct statvfs *out) {
-  memset(out, 0, sizeof(*out));
-  out->f_bsize = (unsigned long)in->f_bsize;
-  out->f_frsize = (unsigned long)(in->f_frsize ? in->f_frsize : in->f_bsize);
-  out->f_blocks = in->f_blocks;
-  out->f_bfree = in->f_bfree;
-  out->f_bavail = in->f_bavail;
-  out->f_files = in->f_files;
-  out->f_ffree = in->f_ffree;
-  out->f_favail = in->f_ffree;
-  memcpy(&out->f_fsid, &in->f_fsid, sizeof(out->f_fsid) < sizeof(in->f_fsid) ? sizeof(out->f_fsid) : sizeof(in->f_fsid));
-  out->f_flag = (unsigned long)in->f_flags & ~(unsigned long)0x20; /* ST_VALID is statfs-only */
-  out->f_namemax = (unsigned long)in->f_namelen;
-}
-
-#define STATVFS_HOOK(name, statvfs_type, fd_arg, path_arg, first_type, first)      \
-  LAYER_EXPORT int name(first_type first, struct statvfs_type *buf) {              \
-    struct statfs fs;                                                              \
-    struct fs_path routed;                                                             \
-    int rc = statfs_remote(fd_arg, path_arg, &fs, &routed);                         \
-    if (rc == BYPASS) return REAL_FS(name)(first, buf);                            \
-    if (rc == 0) statfs_to_statvfs(&fs, (struct statvfs *)buf);                    \
-    return (int)fs_result(rc);                                                     \
-  }
-STATVFS_HOOK(statvfs, statvfs, -1, path, const char *, path)
-STATVFS_HOOK(statvfs64, statvfs64, -1, path, const char *, path)
-STATVFS_HOOK(fstatvfs, statvfs, fd, NULL, int, fd)
-STATVFS_HOOK(fstatvfs64, statvfs64, fd, NULL, int, fd)
-
-static ssize_t readlink_remote(int dirfd, const char *path, char *buf, size_t len, struct fs_path *routed) {
-  routed->local = path;
-  if (!path || (path[0] != '/' && dirfd != AT_FDCWD) || !fs_enter()) return BYPASS;
-  int saved_errno = errno;
-  fs_route_path(routed, path, false);
-  ssize_t rc = BYPASS;
-  if (routed->route == FS_ROUTE_NOT_FOUND) rc = -ENOENT;
-  else if (routed->route == FS_ROUTE_REMOTE) rc = remote_readlink(routed->resolved, buf, len);
-  fs_leave();
-  errno = saved_errno;
-  return rc;
-}
-
-LAYER_EXPORT ssize_t readlink(const char *path, char *buf, size_t len) {
-  struct fs_path routed;
-  ssize_t rc = readlink_remote(AT_FDCWD, path, buf, len, &routed);
-  return rc != BYPASS ? (ssize_t)fs_result(rc) : REAL_FS(readlink)(routed.local, buf, len);
-}
-
 LAYER_EXPORT ssize_t __readlink_chk(const char *path, char *buf, size_t len, size_t buflen) {
   if (len > buflen) return REAL_FS(__readlink_chk)(path, buf, len, buflen);
   return readlink(path, buf, len);
-}
-
-LAYER_EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf, size_t len) {
-  struct fs_path routed;
-  ssize_t rc = readlink_remote(dirfd, path, buf, len, &routed);
-  if (rc != BYPASS) return (ssize_t)fs_result(rc);
-  return REAL_FS(readlinkat)(routed.local == path ? dirfd : AT_FDCWD, routed.local, buf, len);
-}
-
-/* realpath of a remote path: the agent resolves it inside the target's root. */
-LAYER_EXPORT char *realpath(const char *path, char *resolved) {
-  if (!path || !fs_enter()) return REAL_FS(realpath)(path, resolved);
-  int saved_errno = errno;
-  struct fs_path routed;
-  fs_route_path(&routed, path, false);
-  char out[PATH_MAX];
-  int rc = 1;
-  if (routed.route == FS_ROUTE_NOT_FOUND) rc = -ENOENT;
-  else if (routed.route == FS_ROUTE_REMOTE) rc = remote_realpath(routed.resolved, out, sizeof(out));
-  fs_leave();
-  errno = saved_errno;
-  if (rc == 1) return REAL_FS(realpath)(routed.local, resolved);
-  if (rc < 0) {
-    errno = -rc;
-    return NULL;
-  }
-  if (resolved) return strcpy(resolved, out);
-  char *copy = strdup(out);
-  if (!copy) errno = ENOMEM;
-  return copy;
 }
 
 LAYER_EXPORT char *__realpath_chk(const char *path, char *resolved, size_t resolvedlen) {
   if (resolvedlen < PATH_MAX) return REAL_FS(__realpath_chk)(path, resolved, resolvedlen);
   return realpath(path, resolved);
 }
+#endif

@@ -1,34 +1,18 @@
 /*
  * stdio on remote files. glibc's fopen and its FILE buffers call libc's private open/read/write,
- * which no interposition sees, so a remote file gets a FILE built with fopencookie whose callbacks go
- * through the hooked fd functions. (fileno() of such a FILE is -1.)
+ * which no interposition sees, so a remote file gets a FILE whose callbacks go through the hooked fd
+ * functions (fs_platform_stream: fopencookie, or funopen on macOS, where it spares relying on how
+ * libSystem's stdio reaches open/read). fileno() of such a FILE is -1.
  */
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
 
 #include "../fs_ops.h"
+#include "../fs_platform.h"
 #include "../layer.h"
 #include "../real_fs.h"
 #include "../remote_fs.h"
-
-static ssize_t cookie_read(void *cookie, char *buf, size_t len) { return read((int)(intptr_t)cookie, buf, len); }
-static ssize_t cookie_write(void *cookie, const char *buf, size_t len) {
-  ssize_t n = write((int)(intptr_t)cookie, buf, len);
-  return n < 0 ? 0 : n; /* fopencookie: 0 means error */
-}
-static int cookie_seek(void *cookie, off64_t *offset, int whence) {
-  off64_t at = lseek64((int)(intptr_t)cookie, *offset, whence);
-  if (at < 0) return -1;
-  *offset = at;
-  return 0;
-}
-static int cookie_close(void *cookie) { return close((int)(intptr_t)cookie); }
-
-static FILE *remote_stream(int fd, const char *mode) {
-  cookie_io_functions_t io = {cookie_read, cookie_write, cookie_seek, cookie_close};
-  return fopencookie((void *)(intptr_t)fd, mode, io);
-}
 
 /* fopen's mode string as open(2) flags; -1 when it is not a valid mode. */
 static int mode_flags(const char *mode) {
@@ -53,7 +37,7 @@ static int mode_flags(const char *mode) {
     if (flags < 0 || !fs_policy_active()) return REAL_FS(name)(path, mode);     \
     int fd = open(path, flags, 0666);                                           \
     if (fd < 0) return NULL;                                                    \
-    FILE *stream = fdtable_get(fd) ? remote_stream(fd, mode) : REAL_FS(fdopen)(fd, mode); \
+    FILE *stream = fdtable_get(fd) ? fs_platform_stream(fd, mode) : REAL_FS(fdopen)(fd, mode); \
     if (!stream) {                                                              \
       int error = errno;                                                        \
       close(fd);                                                                \
@@ -62,12 +46,16 @@ static int mode_flags(const char *mode) {
     return stream;                                                              \
   }
 FOPEN_HOOK(fopen)
-FOPEN_HOOK(fopen64)
 
 LAYER_EXPORT FILE *fdopen(int fd, const char *mode) {
   if (!fs_remote_fd(fd)) return REAL_FS(fdopen)(fd, mode);
-  return remote_stream(fd, mode);
+  return fs_platform_stream(fd, mode);
 }
+
+/* glibc's own entry points: fopen64, and freopen onto a remote path (a memfd snapshot reopened through
+ * /proc/self/fd; on macOS freopen's own open goes through the interposed open instead). */
+#ifdef __GLIBC__
+FOPEN_HOOK(fopen64)
 
 /* A memfd holding the bytes of the pod file `pod_path` (read to its end), or -errno. */
 static int snapshot(const char *pod_path, int flags) {
@@ -129,3 +117,4 @@ static int snapshot(const char *pod_path, int flags) {
   }
 FREOPEN_HOOK(freopen)
 FREOPEN_HOOK(freopen64)
+#endif

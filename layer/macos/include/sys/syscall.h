@@ -1,7 +1,7 @@
 /* The XNU system call numbers the portable layer sources use (sys.h, socket_table.c, …), from XNU's
  * bsd/kern/syscalls.master, a stable ABI. Zig's macOS headers lack <sys/syscall.h> and the SDK's copy
  * is deprecated, so macos.mk puts this directory first on the include path. Linux-only numbers
- * (statx, getdents64, …) are absent on purpose: files that need them are in macos.mk's LINUX_ONLY. */
+ * (statx, getdents64, …) are absent on purpose: their users are inside `#ifdef __GLIBC__`. */
 #ifndef MIRRORD_LAYER_MACOS_SYSCALL_H
 #define MIRRORD_LAYER_MACOS_SYSCALL_H
 
@@ -16,5 +16,6 @@
 #define SYS_connect 98
 #define SYS_setsockopt 105
 #define SYS_getsockopt 118
+#define SYS_openat 463
 
 #endif
