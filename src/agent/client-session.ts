@@ -2,10 +2,10 @@
  * One connected client of the agent: handshake first, then every request is dispatched and answered
  * with its own request id. A malformed frame ends only this client (`Close{reason}` first).
  */
-import type { Socket } from "node:net";
 import { answerHello, type Frame, type Message, type ServerIdentity } from "../protocol/index.ts";
 import {
   answerSessionControl,
+  type ByteStream,
   describeEnd,
   FramedSocket,
   type SocketEnd,
@@ -37,7 +37,7 @@ export class ClientSession {
   private readonly client: AgentClient;
 
   constructor(
-    socket: Socket,
+    socket: ByteStream,
     private readonly deps: SessionDeps,
   ) {
     this.client = {

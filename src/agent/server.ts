@@ -4,8 +4,9 @@
  * A client may come over a resumable stream (src/transport/resumable-stream.ts): its session then
  * survives a dropped connection for the communication timeout, waiting for the client to resume.
  */
-import { createServer, type Server, type Socket } from "node:net";
+import { createServer, type Server } from "node:net";
 import type { ServerIdentity } from "../protocol/index.ts";
+import type { ByteStream } from "../transport/framed-socket.ts";
 import { IdleTimer } from "../transport/idle-timer.ts";
 import type { Logger } from "../transport/log.ts";
 import { ResumableServer } from "../transport/resumable-stream-server.ts";
@@ -63,8 +64,7 @@ export class AgentServer {
   constructor(private readonly options: AgentServerOptions) {
     this.resumable = new ResumableServer({
       graceMs: options.timeoutMs,
-      // A resumable stream stands in for the socket: it has the parts of node:net a session uses.
-      onStream: (stream) => this.accept(stream as unknown as Socket),
+      onStream: (stream) => this.accept(stream),
       onNotice: (message, fields) => options.log.info(`resumable ${message}`, fields),
     });
   }
@@ -102,7 +102,7 @@ export class AgentServer {
     this.finished(reason);
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: ByteStream): void {
     const { identity, target, log, timeoutMs } = this.options;
     this.idle?.peerArrived();
     const session = new ClientSession(socket, {

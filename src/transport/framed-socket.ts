@@ -3,8 +3,16 @@
  * frames, encodes outgoing ones, and reports the end of the stream exactly once with its cause.
  */
 import { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { encodeFrame, type Frame, FrameDecoder, type Message, ProtocolError } from "../protocol/index.ts";
 import { RELEASE_MIN_BYTES, releaseBytes } from "./release-bytes.ts";
+
+/** What a framed peer needs of its byte stream: a node:net Socket, or a resumable stream standing in for one. */
+export type ByteStream = Duplex & {
+  setNoDelay(noDelay?: boolean): unknown;
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+};
 
 export type SocketEnd =
   | { kind: "closed" } // the peer hung up cleanly
@@ -41,7 +49,7 @@ export class FramedSocket {
   private readonly releasesFrames: boolean;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: ByteStream,
     private readonly handlers: FramedSocketHandlers,
   ) {
     this.releasesFrames = socket instanceof Socket;
