@@ -113,10 +113,11 @@ describe.skipIf(unavailable !== undefined)("non-blocking outgoing TCP under mirr
   });
 
   test("Node over IPv4 and IPv6: 4 MiB arrive whole both ways and getsockname is the pod-side address the server saw", async () => {
-    for (const [host, podIp] of [
+    const routes: [host: string, podIp: string][] = [
       [whoami.ip, session.pod.ip],
       [whoami.ipv6, session.pod.ipv6],
-    ]) {
+    ];
+    for (const [host, podIp] of routes) {
       const result = await session.exec(
         ["--", "node", NODE_PROGRAM, "bulk", host, String(WHOAMI_PORT), String(4 << 20)],
         { env: NODE_ENV },
