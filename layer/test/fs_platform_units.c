@@ -11,16 +11,8 @@
 
 #include "fs_platform.h"
 #include "pattern.h"
+#include "unit_check.h"
 
-static int checks, failed;
-#define CHECK(what, cond)                              \
-  do {                                                 \
-    checks++;                                          \
-    if (!(cond)) {                                     \
-      failed++;                                        \
-      printf("FAILED %s (line %d)\n", what, __LINE__); \
-    }                                                  \
-  } while (0)
 
 static bool compile(struct pattern *out, const char *source, unsigned options) {
   char error[128];
@@ -109,6 +101,5 @@ static void platform_checks(void) {
 int main(void) {
   pattern_checks();
   platform_checks();
-  printf("checks=%d failed=%d\n", checks, failed);
-  return failed ? 1 : 0;
+  return unit_check_report();
 }

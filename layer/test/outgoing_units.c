@@ -14,16 +14,8 @@
 #include "outgoing_address.h"
 #include "outgoing_udp.h"
 #include "socket_table.h"
+#include "unit_check.h"
 
-static int checks, failed;
-#define CHECK(what, cond)                                  \
-  do {                                                     \
-    checks++;                                              \
-    if (!(cond)) {                                         \
-      failed++;                                            \
-      printf("FAILED %s (line %d)\n", what, __LINE__);     \
-    }                                                      \
-  } while (0)
 
 static struct sockaddr_storage v4(const char *ip, int port, socklen_t *len) {
   struct sockaddr_storage ss = {0};
@@ -133,6 +125,5 @@ int main(void) {
   udp_route_checks();
   address_checks();
   filter_checks();
-  printf("checks=%d failed=%d\n", checks, failed);
-  return failed ? 1 : 0;
+  return unit_check_report();
 }
