@@ -8,7 +8,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
 import { type PodSession, startPodSession } from "../support/pod-session.ts";
-import { compileProgram } from "../support/programs.ts";
+import { compileProgram, keyValueLines } from "../support/programs.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING exec end-to-end tests: ${unavailable}`);
@@ -41,23 +41,13 @@ afterAll(async () => {
   if (bin) rmSync(bin, { recursive: true, force: true });
 });
 
-/** `key=value` lines of a program's output. */
-function fields(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    stdout
-      .split("\n")
-      .filter((line) => line.includes("="))
-      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
-  );
-}
-
 describe.skipIf(unavailable !== undefined)("mirrord exec", () => {
   test("a C program sees the pod's hostname (gethostname and uname) and env, with local PATH and HOME", async () => {
     expect(hostname()).not.toBe(POD_HOSTNAME);
     const result = await session.exec(["--", join(bin, "identity"), "APP_MODE", "DB_URL", "PATH", "HOME"]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(fields(result.stdout)).toEqual({
+    expect(keyValueLines(result.stdout)).toEqual({
       hostname: POD_HOSTNAME,
       nodename: POD_HOSTNAME,
       APP_MODE: "cluster",
@@ -77,7 +67,7 @@ describe.skipIf(unavailable !== undefined)("mirrord exec", () => {
       "DB_URL",
       "APP_MODE",
     ]);
-    expect(fields(excluded.stdout)).toMatchObject({
+    expect(keyValueLines(excluded.stdout)).toMatchObject({
       SECRET_TOKEN: "<unset>",
       DB_URL: "<unset>",
       APP_MODE: "cluster",
@@ -91,7 +81,7 @@ describe.skipIf(unavailable !== undefined)("mirrord exec", () => {
       "APP_MODE",
       "DB_URL",
     ]);
-    expect(fields(included.stdout)).toMatchObject({ APP_MODE: "cluster", DB_URL: "<unset>" });
+    expect(keyValueLines(included.stdout)).toMatchObject({ APP_MODE: "cluster", DB_URL: "<unset>" });
 
     const config = join(bin, "env.json");
     writeFileSync(
@@ -110,7 +100,7 @@ describe.skipIf(unavailable !== undefined)("mirrord exec", () => {
       "AWS_PROFILE",
     ]);
     expect(shaped.code).toBe(0);
-    expect(fields(shaped.stdout)).toMatchObject({
+    expect(keyValueLines(shaped.stdout)).toMatchObject({
       APP_MODE: "overridden",
       EXTRA: "1",
       AWS_PROFILE: "<unset>",
@@ -135,7 +125,7 @@ describe.skipIf(unavailable !== undefined)("mirrord exec", () => {
       "SECRET_TOKEN",
     ]);
     expect(result.stderr).toBe("");
-    expect(fields(result.stdout)).toMatchObject({
+    expect(keyValueLines(result.stdout)).toMatchObject({
       DB_URL: "postgres://localhost:5432/dev",
       FROM_FILE: "yes",
       SECRET_TOKEN: "redacted",
@@ -160,7 +150,7 @@ describe.skipIf(unavailable !== undefined)("mirrord exec", () => {
     const script = `${join(bin, "identity")} DB_URL SECRET_TOKEN EXTRA APP_MODE MIRRORD_REMOTE_ENV_FETCHED`;
     const result = await session.exec(["-f", config, "--", "sh", "-c", script]);
     expect(result.stderr).toBe("");
-    expect(fields(result.stdout)).toMatchObject({
+    expect(keyValueLines(result.stdout)).toMatchObject({
       DB_URL: "postgres://db.default.svc.cluster.local:5432/app",
       SECRET_TOKEN: "<unset>",
       EXTRA: "x",
@@ -174,7 +164,7 @@ describe.skipIf(unavailable !== undefined)("mirrord exec", () => {
       env: { SPAWN_CHILD: "1" },
     });
     expect(result.stderr).toBe("");
-    const seen = fields(result.stdout);
+    const seen = keyValueLines(result.stdout);
     expect(seen).toMatchObject({
       hostname: POD_HOSTNAME,
       nodename: POD_HOSTNAME,
@@ -187,13 +177,13 @@ describe.skipIf(unavailable !== undefined)("mirrord exec", () => {
   test("a Node program and its child see the pod; skip_processes leaves the named child alone", async () => {
     const script = join(PROGRAMS, "identity.mjs");
     const result = await session.exec(["--", "node", script, "APP_MODE"], { env: { SPAWN_CHILD: "1" } });
-    expect(fields(result.stdout)).toMatchObject({ hostname: POD_HOSTNAME, APP_MODE: "cluster" });
+    expect(keyValueLines(result.stdout)).toMatchObject({ hostname: POD_HOSTNAME, APP_MODE: "cluster" });
     expect(result.stdout).toContain(`child=${POD_HOSTNAME} cluster`);
 
     const skipped = await session.exec(["--skip-processes", "python3", "--", "node", script], {
       env: { SPAWN_CHILD: "1" },
     });
-    expect(fields(skipped.stdout).hostname).toBe(POD_HOSTNAME);
+    expect(keyValueLines(skipped.stdout).hostname).toBe(POD_HOSTNAME);
     // The skipped child keeps the environment it inherited but gets no hooks: the laptop's hostname.
     expect(skipped.stdout).toContain(`child=${hostname()} cluster`);
   });
@@ -220,7 +210,7 @@ describe.skipIf(unavailable !== undefined)("mirrord exec", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     const podAnswer = `${POD_HOSTNAME} ${session.pod.ip}`;
-    expect(fields(result.stdout)).toEqual({
+    expect(keyValueLines(result.stdout)).toEqual({
       child: podAnswer,
       parent: podAnswer,
       mismatches: "0",
@@ -231,7 +221,7 @@ describe.skipIf(unavailable !== undefined)("mirrord exec", () => {
   test("an exec chain sh → python → node keeps the layer", async () => {
     const node = `import subprocess; subprocess.run(["node", "${join(PROGRAMS, "identity.mjs")}", "APP_MODE"], check=True)`;
     const result = await session.exec(["--", "sh", "-c", `python3 -c '${node}'`]);
-    expect(fields(result.stdout)).toMatchObject({ hostname: POD_HOSTNAME, APP_MODE: "cluster" });
+    expect(keyValueLines(result.stdout)).toMatchObject({ hostname: POD_HOSTNAME, APP_MODE: "cluster" });
   });
 
   test("when the internal proxy dies mid-run, the program gets errors quickly instead of hanging", async () => {
@@ -250,7 +240,7 @@ describe.skipIf(unavailable !== undefined)("mirrord exec", () => {
       "print('child_stderr=' + child.stderr.replace(chr(10), ' '))",
     ].join("\n");
     const result = await session.exec(["--", "python3", "-c", script]);
-    const seen = fields(result.stdout);
+    const seen = keyValueLines(result.stdout);
     expect(seen.before).toBe(POD_HOSTNAME);
     expect(seen.after).toBe(hostname());
     expect(Number(seen.seconds)).toBeLessThan(5);

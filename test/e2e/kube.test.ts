@@ -13,7 +13,7 @@ import { ProtocolClient } from "../../src/transport/client.ts";
 import { type KubeApi, kubeconfigText, startKubeApi } from "../kube-api/index.ts";
 import { Cluster, type Pod, sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
 import { mirrordBinary, type RunResult, run } from "../support/binary.ts";
-import { compileProgram } from "../support/programs.ts";
+import { compileProgram, keyValueLines } from "../support/programs.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING kube end-to-end tests: ${unavailable}`);
@@ -89,15 +89,6 @@ afterAll(async () => {
   if (bin) rmSync(bin, { recursive: true, force: true });
 });
 
-function fields(stdout: string): Record<string, string> {
-  return Object.fromEntries(
-    stdout
-      .split("\n")
-      .filter((l) => l.includes("="))
-      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-  );
-}
-
 /** A config file with short agent timeouts (so agents leave soon after a run), plus `config`. */
 function configFile(config: object = {}): string {
   const file = join(bin, `config-${Math.random().toString(36).slice(2)}.json`);
@@ -137,7 +128,7 @@ describe.skipIf(unavailable !== undefined)("mirrord exec through Kubernetes", ()
     const result = await mirrordExec(["-t", "pod/api-7d9f-x2k", "--", join(bin, "identity"), "APP_MODE"]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(fields(result.stdout)).toMatchObject({ hostname: POD_HOSTNAME, APP_MODE: "cluster" });
+    expect(keyValueLines(result.stdout)).toMatchObject({ hostname: POD_HOSTNAME, APP_MODE: "cluster" });
     const [job] = kube.list("jobs");
     expect(job?.spec.template.spec.containers[0].args.slice(4, 7)).toEqual([
       "targeted",
@@ -274,7 +265,7 @@ describe.skipIf(unavailable !== undefined)("mirrord exec through Kubernetes", ()
     ]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(fields(result.stdout)).toMatchObject({ hostname: WEB_HOSTNAME, APP_MODE: "web" });
+    expect(keyValueLines(result.stdout)).toMatchObject({ hostname: WEB_HOSTNAME, APP_MODE: "web" });
     await expectNoAgentLeft();
   }, 60_000);
 
@@ -282,7 +273,7 @@ describe.skipIf(unavailable !== undefined)("mirrord exec through Kubernetes", ()
     const result = await mirrordExec(["-t", "statefulset/db", "--", join(bin, "identity"), "APP_MODE"]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(fields(result.stdout)).toMatchObject({ hostname: DB_HOSTNAME, APP_MODE: "db" });
+    expect(keyValueLines(result.stdout)).toMatchObject({ hostname: DB_HOSTNAME, APP_MODE: "db" });
     await expectNoAgentLeft();
   }, 60_000);
 
@@ -290,7 +281,7 @@ describe.skipIf(unavailable !== undefined)("mirrord exec through Kubernetes", ()
     const result = await mirrordExec(["--", join(bin, "identity")]);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    const seen = fields(result.stdout);
+    const seen = keyValueLines(result.stdout);
     expect(seen.hostname).toMatch(/^mirrord-agent-[a-z0-9]{10}-[a-z0-9]{5}$/);
     expect(seen.nodename).toBe(seen.hostname as string);
     await expectNoAgentLeft();
@@ -438,7 +429,7 @@ describe.skipIf(unavailable !== undefined)("mirrord exec through Kubernetes", ()
     });
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(fields(result.stdout)).toMatchObject({ hostname: POD_HOSTNAME, APP_MODE: "cluster" });
+    expect(keyValueLines(result.stdout)).toMatchObject({ hostname: POD_HOSTNAME, APP_MODE: "cluster" });
     expect(kube.list("jobs")).toEqual([]);
     const target = kube.get("pods", "api-7d9f-x2k");
     expect(target?.spec.ephemeralContainers).toEqual([

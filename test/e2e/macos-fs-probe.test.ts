@@ -10,8 +10,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
-import { REPO_ROOT, run } from "../support/binary.ts";
+import { REPO_ROOT } from "../support/binary.ts";
 import { type PodSession, startPodSession } from "../support/pod-session.ts";
+import { compileC } from "../support/programs.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING the macOS file probe end-to-end test: ${unavailable}`);
@@ -25,17 +26,12 @@ let dir: string;
 beforeAll(async () => {
   if (unavailable) return;
   dir = mkdtempSync(join(tmpdir(), "mirrord-fs-probe-"));
-  const built = await run([
-    "gcc",
+  await compileC(join(REPO_ROOT, "layer", "macos", "verify", "fs_probe.c"), join(dir, "fs_probe"), [
     "-std=gnu11",
     "-Wall",
     "-Wextra",
     "-Werror",
-    "-o",
-    join(dir, "fs_probe"),
-    join(REPO_ROOT, "layer", "macos", "verify", "fs_probe.c"),
   ]);
-  if (built.code !== 0) throw new Error(`fs_probe.c does not compile: ${built.stderr}`);
   rmSync(POD_DIR, { recursive: true, force: true });
   session = await startPodSession("macfs", {
     name: "api",

@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess, TCPSocketListener, UnixSocketListener } from "bun";
 import { mirrordBinary, REPO_ROOT, run } from "../support/binary.ts";
+import { compileC } from "../support/programs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mirrord-net-probe-"));
 const probe = join(dir, "net_probe");
@@ -46,17 +47,12 @@ async function waitForAgent(): Promise<void> {
 }
 
 beforeAll(async () => {
-  const built = await run([
-    "gcc",
+  await compileC(join(REPO_ROOT, "layer", "macos", "verify", "net_probe.c"), probe, [
     "-std=gnu11",
     "-Wall",
     "-Wextra",
     "-Werror",
-    "-o",
-    probe,
-    join(REPO_ROOT, "layer", "macos", "verify", "net_probe.c"),
   ]);
-  if (built.code !== 0) throw new Error(`net_probe.c does not compile: ${built.stderr}`);
   tcp = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: echo });
   unix = Bun.listen({ unix: unixPath, socket: echo });
   udp = createSocket("udp4");

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { type Pod, type Service, sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
 import { run } from "../support/binary.ts";
 import { type PodSession, startPodSession } from "../support/pod-session.ts";
+import { keyValueLines } from "../support/programs.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING non-blocking outgoing end-to-end tests: ${unavailable}`);
@@ -40,15 +41,6 @@ def serve(c, peer):
     c.close()
 while True:
     c, peer = s.accept(); threading.Thread(target=serve, args=(c, peer), daemon=True).start()`;
-
-function fields(stdout: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of stdout.split("\n")) {
-    const eq = line.indexOf("=");
-    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return out;
-}
 
 beforeAll(async () => {
   if (unavailable) return;
@@ -86,7 +78,7 @@ describe.skipIf(unavailable !== undefined)("non-blocking outgoing TCP under mirr
       ["--", "node", NODE_PROGRAM, "pending", whoami.ip, String(BLACKHOLE_PORT), "2000"],
       { env: NODE_ENV },
     );
-    const out = fields(result.stdout);
+    const out = keyValueLines(result.stdout);
     expect(result.code).toBe(0);
     // The program's own give-up ends it (the pod's connect would take the agent's 30 s timeout).
     expect(out.outcome).toBe("timeout");
@@ -102,14 +94,14 @@ describe.skipIf(unavailable !== undefined)("non-blocking outgoing TCP under mirr
       },
     );
     expect(result.code).toBe(0);
-    expect(fields(result.stdout).outcome).toMatch(/^(ECONNRESET|ECONNREFUSED)$/);
+    expect(keyValueLines(result.stdout).outcome).toMatch(/^(ECONNRESET|ECONNREFUSED)$/);
   });
 
   test("Python asyncio gets a connection error, not a hang, when the pod's connect is refused", async () => {
     const program = join(PROGRAMS, "net_out_nonblocking.py");
     const result = await session.exec(["--", "python3", program, whoami.ip, String(REFUSED_PORT)]);
     expect(result.code).toBe(0);
-    expect(fields(result.stdout).outcome).toMatch(/^(ConnectionResetError|ConnectionRefusedError)$/);
+    expect(keyValueLines(result.stdout).outcome).toMatch(/^(ConnectionResetError|ConnectionRefusedError)$/);
   });
 
   test("Node over IPv4 and IPv6: 4 MiB arrive whole both ways and getsockname is the pod-side address the server saw", async () => {
@@ -122,7 +114,7 @@ describe.skipIf(unavailable !== undefined)("non-blocking outgoing TCP under mirr
         ["--", "node", NODE_PROGRAM, "bulk", host, String(WHOAMI_PORT), String(4 << 20)],
         { env: NODE_ENV },
       );
-      const out = fields(result.stdout);
+      const out = keyValueLines(result.stdout);
       expect(result.stderr).toBe("");
       expect(out.outcome).toBeUndefined();
       expect(out.echoed).toBe(out.sent);

@@ -17,7 +17,7 @@ import {
 import { run } from "../support/binary.ts";
 import { withLoopbackResolver } from "../support/hermetic-dns.ts";
 import { type PodSession, startPodSession } from "../support/pod-session.ts";
-import { compileProgram } from "../support/programs.ts";
+import { compileProgram, keyValueLines } from "../support/programs.ts";
 
 const unavailable = simulatorUnavailableReason();
 if (unavailable) console.warn(`SKIPPING outgoing end-to-end tests: ${unavailable}`);
@@ -31,16 +31,6 @@ let echo: Service;
 let udpPod: Pod;
 let bin: string;
 const spawned: SimProcess[] = [];
-
-/** `key=value` lines of a client's output. */
-function fields(stdout: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of stdout.split("\n")) {
-    const eq = line.indexOf("=");
-    if (eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return out;
-}
 
 beforeAll(async () => {
   if (unavailable) return;
@@ -111,7 +101,7 @@ describe.skipIf(unavailable !== undefined)("outgoing traffic under mirrord exec"
         "7000",
         `hello ${mode}`,
       ]);
-      const out = fields(result.stdout);
+      const out = keyValueLines(result.stdout);
       expect(out.error).toBeUndefined();
       expect(out.reply).toBe(`hello ${mode}`);
       expect(out.peer).toBe(`${echo.ip}:7000`);
@@ -129,7 +119,7 @@ describe.skipIf(unavailable !== undefined)("outgoing traffic under mirrord exec"
       String(POD_V6_PORT),
       "hi",
     ]);
-    const out = fields(result.stdout);
+    const out = keyValueLines(result.stdout);
     expect(out.error).toBeUndefined();
     expect(out.reply).toBe("v6 of the pod:hi");
     expect(out.peer).toBe(`::1:${POD_V6_PORT}`);
@@ -137,13 +127,13 @@ describe.skipIf(unavailable !== undefined)("outgoing traffic under mirrord exec"
 
   test("a refused remote connect fails with ECONNREFUSED", async () => {
     const result = await session.exec(["--", join(bin, "net_out_client"), "tcp", echo.ip, "7001", "x"]);
-    expect(fields(result.stdout).error).toBe("connect:Connection refused");
+    expect(keyValueLines(result.stdout).error).toBe("connect:Connection refused");
   });
 
   test("UDP through connect, sendto and sendmsg: answers come from the remote's address", async () => {
     for (const mode of ["udp-connect", "udp-sendto", "udp-sendmsg"]) {
       const result = await session.exec(["--", join(bin, "net_out_client"), mode, udpPod.ip, "5353", mode]);
-      const out = fields(result.stdout);
+      const out = keyValueLines(result.stdout);
       expect(out.error).toBeUndefined();
       expect(out.reply).toBe(`echo:${mode}`);
       expect(out.from).toBe(`${udpPod.ip}:5353`);
@@ -258,8 +248,8 @@ with open(sys.argv[1], "w") as out: out.write(s.recv(100).decode())
       UNIX_PATH,
       "to-pod",
     ]);
-    expect(fields(result.stdout)).toMatchObject({ reply: "to-pod" });
+    expect(keyValueLines(result.stdout)).toMatchObject({ reply: "to-pod" });
     const unmatched = await session.exec(["--", join(bin, "net_out_client"), "unix", UNIX_PATH, "local"]);
-    expect(fields(unmatched.stdout).error).toStartWith("connect:");
+    expect(keyValueLines(unmatched.stdout).error).toStartWith("connect:");
   });
 });
