@@ -321,10 +321,10 @@ describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
         "696e",
       );
       await subscriber.closedFrom([later.port], 20_000);
+      // The pod's end of its own connection is pod.ip:port (a client's source port may equal `port`).
+      const isPodEnd = (end: { host: string; port: number }) => end.host === pod.ip && end.port === port;
       expect(
-        [...subscriber.copies.values()].filter(
-          (copy) => copy.remote.port === port || copy.local.port === port,
-        ),
+        [...subscriber.copies.values()].filter((copy) => isPodEnd(copy.remote) || isPodEnd(copy.local)),
       ).toEqual([]);
     } finally {
       await listener.stop(1_000);
