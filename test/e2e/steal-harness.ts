@@ -160,6 +160,7 @@ function dualStackHttpEcho(port: number): string[] {
     "class DualStack(ThreadingHTTPServer):",
     "    address_family = socket.AF_INET6",
     "    allow_reuse_address = True",
+    "    request_queue_size = 128",
     "    def server_bind(self):",
     "        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)",
     "        super().server_bind()",

@@ -41,6 +41,9 @@ class EchoHandler(BaseHTTPRequestHandler):
 def main():
     port = int(sys.argv[1])
     ThreadingHTTPServer.allow_reuse_address = True
+    # A real app listens with a deep backlog (Node 511, Go SOMAXCONN); socketserver's default of 5 drops
+    # SYNs when a burst of connections meets a busy machine, and the client then waits out 1 s + 2 s retries.
+    ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("0.0.0.0", port), EchoHandler)
     print("http-echo listening on %d" % port, flush=True)
     server.serve_forever()

@@ -19,6 +19,7 @@ def main():
     port = int(sys.argv[1])
     socketserver.ThreadingTCPServer.allow_reuse_address = True
     socketserver.ThreadingTCPServer.daemon_threads = True
+    socketserver.ThreadingTCPServer.request_queue_size = 128  # as deep as a real app's (see http_echo.py)
     with socketserver.ThreadingTCPServer(("0.0.0.0", port), Echo) as server:
         print("tcp-echo listening on %d" % port, flush=True)
         server.serve_forever()

@@ -21,6 +21,7 @@ def main():
     if os.path.exists(path):
         os.unlink(path)
     socketserver.ThreadingUnixStreamServer.daemon_threads = True
+    socketserver.ThreadingUnixStreamServer.request_queue_size = 128  # as deep as a real app's (see http_echo.py)
     with socketserver.ThreadingUnixStreamServer(path, Echo) as server:
         print("unix-echo listening on %s" % path, flush=True)
         server.serve_forever()
