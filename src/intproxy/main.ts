@@ -103,6 +103,23 @@ async function withKubeRelay(
   }
 }
 
+/**
+ * The intproxy is detached: its own stderr is gone once it is ready, so a crash would leave no trace.
+ * It goes to the log file and to the user's terminal instead.
+ */
+function reportCrashes(log: Logger, userStderr: ProgramStderr): void {
+  const crash = (kind: string) => (error: unknown) => {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    log.error(`internal proxy crashed (${kind})`, { error: detail });
+    userStderr.write(
+      `mirrord: the internal proxy crashed: ${error instanceof Error ? error.message : detail}\n`,
+    );
+    process.exit(1);
+  };
+  process.on("uncaughtException", crash("uncaught exception"));
+  process.on("unhandledRejection", crash("unhandled rejection"));
+}
+
 function fileLogger(settings: IntproxySettings): Logger {
   let fd: number;
   try {
@@ -160,7 +177,8 @@ export async function runIntproxy(env: NodeJS.ProcessEnv = process.env): Promise
   };
   settings = readSettings(await withKubeRelay(env, notify));
   log = fileLogger(settings);
-  log.info("starting", { version: INTPROXY_VERSION, agent: settings.agentAddress });
+  reportCrashes(log, settings.userStderr);
+  log.info("starting", { version: INTPROXY_VERSION, agent: settings.agentAddress, pid: process.pid });
   let agent: ProtocolClient;
   try {
     agent = await ProtocolClient.connect({
@@ -250,7 +268,8 @@ export async function runIntproxy(env: NodeJS.ProcessEnv = process.env): Promise
   }
   log.info("listening", { address: `127.0.0.1:${port}`, logFile: settings.logPath });
   await new Promise<void>((resolve) => process.stdout.write(`127.0.0.1:${port}\n`, () => resolve()));
-  detachStdio();
+  // What the runtime prints on its own (a crash) lands in the log file.
+  detachStdio(settings.logPath);
 
   const code = await done;
   idle.stop();

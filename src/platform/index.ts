@@ -4,7 +4,7 @@
  * filters) never import it at all, so they also run on Deno.
  */
 
-export { detachStdio, startOwnSession } from "./bun/detach.ts";
+export { detachStdio, startOwnSession, stdioDetached } from "./bun/detach.ts";
 export { DetachedStartError, startDetached } from "./bun/detached-process.ts";
 export { type AssetBytes, embeddedAsset, isCompiledBinary } from "./bun/embedded-files.ts";
 export { type FsStats, fstatfs, openInRoot, openRoot } from "./bun/files-in-root.ts";
