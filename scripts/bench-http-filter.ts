@@ -13,42 +13,13 @@ import { startLocal } from "../test/e2e/steal-harness.ts";
 import { run } from "../test/support/binary.ts";
 import type { PodSession } from "../test/support/pod-session.ts";
 import type { Row } from "./bench.ts";
+import { KEEP_ALIVE_CLIENT, type Measurement, parseMeasurement } from "./bench-keepalive.ts";
 
 const POD_PORT = 8080;
 /** Where the local program really listens on the laptop (`listen_ports`), so the baseline can reach it. */
 const LOCAL_PORT = 38081;
 const FILTER = "^x-bench: steal$";
-
-/** `threads` keep-alive connections × `count` sequential GETs with header `x-bench: <value>`; req/s and p50. */
-const CLIENT = `
-import http.client, json, sys, threading, time
-host, port, threads, count, value = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-latencies, lock = [], threading.Lock()
-def worker():
-    c = http.client.HTTPConnection(host, port, timeout=30)
-    mine = []
-    for _ in range(count):
-        t = time.perf_counter(); c.request("GET", "/p5f", headers={"x-bench": value}); c.getresponse().read(); mine.append(time.perf_counter() - t)
-    c.close()
-    with lock: latencies.extend(mine)
-start = time.perf_counter()
-ts = [threading.Thread(target=worker) for _ in range(threads)]
-for t in ts: t.start()
-for t in ts: t.join()
-seconds = time.perf_counter() - start
-latencies.sort()
-print(json.dumps({"rps": len(latencies) / seconds, "p50_ms": latencies[len(latencies) // 2] * 1000}))
-`;
-
-interface Measurement {
-  rps: number;
-  p50_ms: number;
-}
-
-function parse(result: { code: number | null; stdout: string; stderr: string }, what: string): Measurement {
-  if (result.code !== 0) throw new Error(`P5f ${what} client failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as Measurement;
-}
+const PATH = "/p5f";
 
 function row(id: string, what: string, through: Measurement, direct: Measurement): Row {
   return {
@@ -69,12 +40,22 @@ export async function p5f(
   const perThread = String(Math.ceil(requests / threads));
   const client = await session.cluster.addClient("p5f");
   const fromClient = async (value: string, what: string) =>
-    parse(
+    parseMeasurement(
       await client.exec(
-        ["python3", "-c", CLIENT, session.pod.ip, String(POD_PORT), String(threads), perThread, value],
+        [
+          "python3",
+          "-c",
+          KEEP_ALIVE_CLIENT,
+          session.pod.ip,
+          String(POD_PORT),
+          String(threads),
+          perThread,
+          PATH,
+          value,
+        ],
         { timeoutMs: 300_000 },
       ),
-      what,
+      `P5f ${what}`,
     );
   // The pod's app straight, before any redirect exists.
   const directToPod = await fromClient("pass", "direct to the pod");
@@ -86,15 +67,35 @@ export async function p5f(
     ["http", String(POD_PORT)],
   );
   try {
-    await client.exec(["python3", "-c", CLIENT, session.pod.ip, String(POD_PORT), "1", "50", "steal"]);
-    const directToLocal = parse(
+    await client.exec([
+      "python3",
+      "-c",
+      KEEP_ALIVE_CLIENT,
+      session.pod.ip,
+      String(POD_PORT),
+      "1",
+      "50",
+      PATH,
+      "steal",
+    ]);
+    const directToLocal = parseMeasurement(
       await run(
-        ["python3", "-c", CLIENT, "127.0.0.1", String(LOCAL_PORT), String(threads), perThread, "steal"],
+        [
+          "python3",
+          "-c",
+          KEEP_ALIVE_CLIENT,
+          "127.0.0.1",
+          String(LOCAL_PORT),
+          String(threads),
+          perThread,
+          PATH,
+          "steal",
+        ],
         {
           timeoutMs: 300_000,
         },
       ),
-      "direct to the local program",
+      "P5f direct to the local program",
     );
     const stolen = await fromClient("steal", "matching");
     const passed = await fromClient("pass", "not matching");

@@ -12,8 +12,10 @@ import { startLocal } from "../test/e2e/steal-harness.ts";
 import { run } from "../test/support/binary.ts";
 import type { PodSession } from "../test/support/pod-session.ts";
 import type { Row } from "./bench.ts";
+import { KEEP_ALIVE_CLIENT, parseMeasurement } from "./bench-keepalive.ts";
 
 const POD_PORT = 8080;
+const PATH = "/p5";
 
 /** A port free on the laptop right now: where the stolen program really listens (`listen_ports`), so the
  * baseline can reach it. */
@@ -26,37 +28,6 @@ function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
-}
-
-/** `threads` keep-alive connections, `count` sequential requests each; prints requests/s and p50. */
-const KEEP_ALIVE_CLIENT = `
-import http.client, json, sys, threading, time
-host, port, threads, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-latencies, lock = [], threading.Lock()
-def worker():
-    c = http.client.HTTPConnection(host, port, timeout=30)
-    mine = []
-    for _ in range(count):
-        t = time.perf_counter(); c.request("GET", "/p5"); c.getresponse().read(); mine.append(time.perf_counter() - t)
-    c.close()
-    with lock: latencies.extend(mine)
-start = time.perf_counter()
-ts = [threading.Thread(target=worker) for _ in range(threads)]
-for t in ts: t.start()
-for t in ts: t.join()
-seconds = time.perf_counter() - start
-latencies.sort()
-print(json.dumps({"rps": len(latencies) / seconds, "p50_ms": latencies[len(latencies) // 2] * 1000}))
-`;
-
-interface Measurement {
-  rps: number;
-  p50_ms: number;
-}
-
-function parse(result: { code: number | null; stdout: string; stderr: string }, what: string): Measurement {
-  if (result.code !== 0) throw new Error(`P5 ${what} client failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as Measurement;
 }
 
 export async function p5(
@@ -75,20 +46,29 @@ export async function p5(
     ["http", String(POD_PORT)],
   );
   try {
-    const args = [String(threads), perThread];
+    const args = [String(threads), perThread, PATH];
     // Warm-up of both paths, then the measured runs.
-    await client.exec(["python3", "-c", KEEP_ALIVE_CLIENT, session.pod.ip, String(POD_PORT), "1", "50"]);
-    const direct = parse(
+    await client.exec([
+      "python3",
+      "-c",
+      KEEP_ALIVE_CLIENT,
+      session.pod.ip,
+      String(POD_PORT),
+      "1",
+      "50",
+      PATH,
+    ]);
+    const direct = parseMeasurement(
       await run(["python3", "-c", KEEP_ALIVE_CLIENT, "127.0.0.1", String(localPort), ...args], {
         timeoutMs: 300_000,
       }),
-      "direct",
+      "P5 direct",
     );
-    const stolen = parse(
+    const stolen = parseMeasurement(
       await client.exec(["python3", "-c", KEEP_ALIVE_CLIENT, session.pod.ip, String(POD_PORT), ...args], {
         timeoutMs: 300_000,
       }),
-      "stolen",
+      "P5 stolen",
     );
     return {
       id: "P5",
