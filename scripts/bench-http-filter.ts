@@ -13,7 +13,7 @@ import { startLocal } from "../test/e2e/steal-harness.ts";
 import { run } from "../test/support/binary.ts";
 import type { PodSession } from "../test/support/pod-session.ts";
 import type { Row } from "./bench.ts";
-import { KEEP_ALIVE_CLIENT, type Measurement, parseMeasurement } from "./bench-keepalive.ts";
+import { keepAliveArgv, type Measurement, parseMeasurement } from "./bench-keepalive.ts";
 
 const POD_PORT = 8080;
 /** Where the local program really listens on the laptop (`listen_ports`), so the baseline can reach it. */
@@ -41,20 +41,9 @@ export async function p5f(
   const client = await session.cluster.addClient("p5f");
   const fromClient = async (value: string, what: string) =>
     parseMeasurement(
-      await client.exec(
-        [
-          "python3",
-          "-c",
-          KEEP_ALIVE_CLIENT,
-          session.pod.ip,
-          String(POD_PORT),
-          String(threads),
-          perThread,
-          PATH,
-          value,
-        ],
-        { timeoutMs: 300_000 },
-      ),
+      await client.exec(keepAliveArgv(session.pod.ip, POD_PORT, threads, perThread, PATH, value), {
+        timeoutMs: 300_000,
+      }),
       `P5f ${what}`,
     );
   // The pod's app straight, before any redirect exists.
@@ -67,34 +56,11 @@ export async function p5f(
     ["http", String(POD_PORT)],
   );
   try {
-    await client.exec([
-      "python3",
-      "-c",
-      KEEP_ALIVE_CLIENT,
-      session.pod.ip,
-      String(POD_PORT),
-      "1",
-      "50",
-      PATH,
-      "steal",
-    ]);
+    await client.exec(keepAliveArgv(session.pod.ip, POD_PORT, "1", "50", PATH, "steal"));
     const directToLocal = parseMeasurement(
-      await run(
-        [
-          "python3",
-          "-c",
-          KEEP_ALIVE_CLIENT,
-          "127.0.0.1",
-          String(LOCAL_PORT),
-          String(threads),
-          perThread,
-          PATH,
-          "steal",
-        ],
-        {
-          timeoutMs: 300_000,
-        },
-      ),
+      await run(keepAliveArgv("127.0.0.1", LOCAL_PORT, threads, perThread, PATH, "steal"), {
+        timeoutMs: 300_000,
+      }),
       "P5f direct to the local program",
     );
     const stolen = await fromClient("steal", "matching");

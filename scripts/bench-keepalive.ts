@@ -5,7 +5,7 @@
  * `x-bench: <value>` when a value is given; prints requests/s and the p50 latency as JSON.
  * Arguments: host port threads count path [value].
  */
-export const KEEP_ALIVE_CLIENT = `
+const KEEP_ALIVE_CLIENT = `
 import http.client, json, sys, threading, time
 host, port, threads, count, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 headers = {"x-bench": sys.argv[6]} if len(sys.argv) > 6 else {}
@@ -25,6 +25,19 @@ seconds = time.perf_counter() - start
 latencies.sort()
 print(json.dumps({"rps": len(latencies) / seconds, "p50_ms": latencies[len(latencies) // 2] * 1000}))
 `;
+
+/** The command line running KEEP_ALIVE_CLIENT (numbers as given, `value` only when set). */
+export function keepAliveArgv(
+  host: string,
+  port: number,
+  threads: number | string,
+  count: number | string,
+  path: string,
+  value?: string,
+): string[] {
+  const argv = ["python3", "-c", KEEP_ALIVE_CLIENT, host, String(port), String(threads), String(count), path];
+  return value === undefined ? argv : [...argv, value];
+}
 
 export interface Measurement {
   rps: number;

@@ -12,7 +12,7 @@ import { startLocal } from "../test/e2e/steal-harness.ts";
 import { run } from "../test/support/binary.ts";
 import type { PodSession } from "../test/support/pod-session.ts";
 import type { Row } from "./bench.ts";
-import { KEEP_ALIVE_CLIENT, parseMeasurement } from "./bench-keepalive.ts";
+import { keepAliveArgv, parseMeasurement } from "./bench-keepalive.ts";
 
 const POD_PORT = 8080;
 const PATH = "/p5";
@@ -46,26 +46,16 @@ export async function p5(
     ["http", String(POD_PORT)],
   );
   try {
-    const args = [String(threads), perThread, PATH];
     // Warm-up of both paths, then the measured runs.
-    await client.exec([
-      "python3",
-      "-c",
-      KEEP_ALIVE_CLIENT,
-      session.pod.ip,
-      String(POD_PORT),
-      "1",
-      "50",
-      PATH,
-    ]);
+    await client.exec(keepAliveArgv(session.pod.ip, POD_PORT, "1", "50", PATH));
     const direct = parseMeasurement(
-      await run(["python3", "-c", KEEP_ALIVE_CLIENT, "127.0.0.1", String(localPort), ...args], {
+      await run(keepAliveArgv("127.0.0.1", localPort, threads, perThread, PATH), {
         timeoutMs: 300_000,
       }),
       "P5 direct",
     );
     const stolen = parseMeasurement(
-      await client.exec(["python3", "-c", KEEP_ALIVE_CLIENT, session.pod.ip, String(POD_PORT), ...args], {
+      await client.exec(keepAliveArgv(session.pod.ip, POD_PORT, threads, perThread, PATH), {
         timeoutMs: 300_000,
       }),
       "P5 stolen",
