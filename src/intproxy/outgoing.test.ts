@@ -37,6 +37,17 @@ async function pending(relay: OutgoingRelay) {
   return { connId: reply.connId, port: intercept.port };
 }
 
+/** The agent's answer to the first request: connected from `podSide` to `remote`. */
+function agentConnected(requests: ReturnType<typeof fakeAgent>["requests"], connId: bigint): void {
+  requests[0]?.answer({
+    type: "Connected",
+    connId,
+    localAddress: podSide,
+    remoteAddress: remote,
+    interceptAddress: null,
+  });
+}
+
 function programConnects(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: "127.0.0.1", port }, () => resolve(socket));
@@ -69,13 +80,7 @@ test("a background connect answers before the agent; the program's bytes wait fo
   await Bun.sleep(200);
   expect(dataOf(notified)).toEqual([]);
 
-  requests[0]?.answer({
-    type: "Connected",
-    connId,
-    localAddress: podSide,
-    remoteAddress: remote,
-    interceptAddress: null,
-  });
+  agentConnected(requests, connId);
   await until(() => dataOf(notified).join("") === "sent early", "the held bytes to reach the agent");
   expect(await relay.podAddress({ type: "OutgoingLocalAddress", connId })).toEqual({
     type: "OutgoingLocalAddressResult",
@@ -110,13 +115,7 @@ test("a program that hung up before the agent connected: its FIN goes to the age
   program.end("last words");
   await Bun.sleep(200);
   expect(notified).toEqual([]);
-  requests[0]?.answer({
-    type: "Connected",
-    connId,
-    localAddress: podSide,
-    remoteAddress: remote,
-    interceptAddress: null,
-  });
+  agentConnected(requests, connId);
   await until(() => notified.some((message) => message.type === "OutgoingClose"), "the program's FIN");
   expect(dataOf(notified)).toEqual(["last words"]);
   relay.receive({ type: "OutgoingClose", connId });
@@ -131,13 +130,7 @@ test("an intercept dropped before the agent connected: the late agent connection
   const { connId } = await pending(relay);
   relay.layerEnded(1); // nobody connected to the intercept: it goes
   expect(notified).toEqual([]);
-  requests[0]?.answer({
-    type: "Connected",
-    connId,
-    localAddress: podSide,
-    remoteAddress: remote,
-    interceptAddress: null,
-  });
+  agentConnected(requests, connId);
   await until(() => notified.length === 2, "two OutgoingClose");
   expect(notified).toEqual([
     { type: "OutgoingClose", connId },
