@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Pod, sampleApps, simulatorUnavailableReason } from "../simulator/index.ts";
-import { mirrordBinary, REPO_ROOT } from "../support/binary.ts";
+import { execEnv, mirrordBinary, REPO_ROOT } from "../support/binary.ts";
 import { type PodSession, startPodSession } from "../support/pod-session.ts";
 
 const unavailable = simulatorUnavailableReason();
@@ -61,11 +61,7 @@ async function startLocal(
   // Files stay local: node loads app.mjs and its modules from the laptop.
   writeFileSync(config, JSON.stringify({ feature: { fs: "local", network: { incoming } } }));
   const child = Bun.spawn([mirrordBinary(), "exec", "-f", config, "--", "node", APP, side, String(port)], {
-    env: {
-      ...(process.env as Record<string, string>),
-      MIRRORD_CONNECT_TCP: session.agentAddress,
-      MIRRORD_PROGRESS_MODE: "off",
-    },
+    env: execEnv(session.agentAddress),
     stdout: "pipe",
     stderr: "pipe",
   });

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess, TCPSocketListener, UnixSocketListener } from "bun";
-import { mirrordBinary, REPO_ROOT, run } from "../support/binary.ts";
+import { execEnv, mirrordBinary, REPO_ROOT, run } from "../support/binary.ts";
 import { compileC } from "../support/programs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "mirrord-net-probe-"));
@@ -92,11 +92,7 @@ test("under mirrord exec every check of the macOS probe passes (outgoing TCP/UDP
     JSON.stringify({ feature: { network: { outgoing: { unix_streams: "\\w+-echo\\.sock$" } } } }),
   );
   const result = await run([mirrordBinary(), "exec", "-f", config, "--", ...probeArgs()], {
-    env: {
-      ...(process.env as Record<string, string>),
-      MIRRORD_CONNECT_TCP: `127.0.0.1:${agentPort}`,
-      MIRRORD_PROGRESS_MODE: "off",
-    },
+    env: execEnv(`127.0.0.1:${agentPort}`),
     timeoutMs: 60_000,
   });
   const lines = result.stdout.trim().split("\n");

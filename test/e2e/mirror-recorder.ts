@@ -2,7 +2,7 @@
  * A local program for the mirror tests and bench row P6, run under `mirrord exec`: it records every
  * connection it accepts (what it read, and from whom accept() and getpeername() say it came).
  */
-import { mirrordBinary } from "../support/binary.ts";
+import { execEnv, mirrordBinary } from "../support/binary.ts";
 
 /**
  * The local program (one asyncio loop, so bursts of connections are accepted at once): listens on each
@@ -62,11 +62,7 @@ export async function startRecorder(
   const child = Bun.spawn(
     [mirrordBinary(), "exec", "-f", configPath, "--", "python3", "-c", RECORDER, ...ports.map(String)],
     {
-      env: {
-        ...(process.env as Record<string, string>),
-        MIRRORD_CONNECT_TCP: agentAddress,
-        MIRRORD_PROGRESS_MODE: "off",
-      },
+      env: execEnv(agentAddress),
       stdout: "pipe",
       stderr: "pipe",
     },

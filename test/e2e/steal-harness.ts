@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cluster, type Pod, type SimProcess, sampleApps } from "../simulator/index.ts";
 import { APPS_MOUNT } from "../simulator/rootfs.ts";
-import { mirrordBinary } from "../support/binary.ts";
+import { execEnv, mirrordBinary } from "../support/binary.ts";
 
 const PROGRAMS = join(import.meta.dir, "programs");
 export const SERVER = join(PROGRAMS, "net_in_server.py");
@@ -32,11 +32,7 @@ export async function startLocal(
   const config = join(scratch, `config-${configs++}.json`);
   writeFileSync(config, JSON.stringify({ feature: { network: { incoming } } }));
   const child = Bun.spawn([mirrordBinary(), "exec", "-f", config, "--", "python3", SERVER, ...args], {
-    env: {
-      ...(process.env as Record<string, string>),
-      MIRRORD_CONNECT_TCP: agentAddress,
-      MIRRORD_PROGRESS_MODE: "off",
-    },
+    env: execEnv(agentAddress),
     stdout: "pipe",
     stderr: "pipe",
   });

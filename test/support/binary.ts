@@ -11,6 +11,16 @@ export function mirrordBinary(): string {
   return path;
 }
 
+/** The environment `mirrord exec` runs with against the agent at `agentAddress` (no kube, no progress). */
+export function execEnv(agentAddress: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...(process.env as Record<string, string>),
+    MIRRORD_CONNECT_TCP: agentAddress,
+    MIRRORD_PROGRESS_MODE: "off",
+    ...extra,
+  };
+}
+
 export interface RunResult {
   code: number;
   stdout: string;

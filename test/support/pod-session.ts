@@ -3,7 +3,7 @@
  * what `mirrord exec` needs for an end-to-end run over `connect_tcp`.
  */
 import { Cluster, type Forward, type Pod, type PodSpec, type SimProcess } from "../simulator/index.ts";
-import { mirrordBinary, type RunResult, run } from "./binary.ts";
+import { execEnv, mirrordBinary, type RunResult, run } from "./binary.ts";
 import { withLoopbackResolver } from "./hermetic-dns.ts";
 
 export const AGENT_PORT = 61337;
@@ -68,12 +68,7 @@ export async function startPodSession(
       exec: (args, options = {}) => {
         const argv = [mirrordBinary(), "exec", ...args];
         return run(options.loopbackResolver ? withLoopbackResolver(argv) : argv, {
-          env: {
-            ...(process.env as Record<string, string>),
-            MIRRORD_CONNECT_TCP: agentAddress,
-            MIRRORD_PROGRESS_MODE: "off",
-            ...options.env,
-          },
+          env: execEnv(agentAddress, options.env),
           cwd: options.cwd,
           timeoutMs: options.timeoutMs ?? 60_000,
         });
