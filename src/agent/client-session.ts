@@ -94,7 +94,7 @@ export class ClientSession {
     if (message.type === "Close") {
       this.deps.log.debug("client said goodbye", { client: this.deps.id, reason: message.reason });
     }
-    if (!answerSessionControl(this.link, message, requestId)) void this.answer(message, requestId);
+    if (!answerSessionControl(this.link, message, requestId)) this.answer(message, requestId);
   }
 
   private handshake(first: Message, requestId: bigint): void {
@@ -114,8 +114,13 @@ export class ClientSession {
       this.deps.log.info("client ready", { client: this.deps.id, role: first.role, name: first.clientName });
   }
 
-  private async answer(request: Message, requestId: bigint): Promise<void> {
-    const reply = await this.deps.dispatcher.dispatch(request, this.deps.target, this.client);
+  private answer(request: Message, requestId: bigint): void {
+    const reply = this.deps.dispatcher.dispatch(request, this.deps.target, this.client);
+    if (reply instanceof Promise) void reply.then((settled) => this.reply(request, requestId, settled));
+    else this.reply(request, requestId, reply);
+  }
+
+  private reply(request: Message, requestId: bigint, reply: Message): void {
     // Request id 0 marks a notification: the client expects no reply.
     if (requestId !== 0n) this.link.send(reply, requestId);
     if (reply.type === "ErrorReply")

@@ -67,6 +67,24 @@ describe("Dispatcher", () => {
     }
   });
 
+  it("answers a synchronous handler synchronously, and an asynchronous one's rejection with an ErrorReply", async () => {
+    const dispatcher = new Dispatcher([
+      {
+        IncomingClose: () => ({ type: "Ok" }),
+        GetHostname: async () => {
+          throw Object.assign(new Error("denied"), { code: "EACCES" });
+        },
+      },
+    ]);
+    assert.deepEqual(dispatcher.dispatch({ type: "IncomingClose", connId: 1n }, target, client), {
+      type: "Ok",
+    });
+    const pending = dispatcher.dispatch({ type: "GetHostname" }, target, client);
+    assert.ok(pending instanceof Promise);
+    const reply = await pending;
+    assert.equal(reply.type === "ErrorReply" && reply.error.errno, 13);
+  });
+
   it("refuses two features claiming the same request type", () => {
     assert.throws(() => new Dispatcher([...FEATURES, ...FEATURES]), /two agent features both handle/);
   });

@@ -26,17 +26,26 @@ export class Dispatcher {
     return this.handlers.has(type);
   }
 
-  async dispatch(request: Message, target: TargetContext, client: AgentClient): Promise<Message> {
+  /**
+   * The handler's reply; synchronous when the handler is (the relayed data of every connection goes
+   * through here, and a promise per frame costs the relay a trip through the microtask queue).
+   */
+  dispatch(request: Message, target: TargetContext, client: AgentClient): Message | Promise<Message> {
     const handler = this.handlers.get(request.type);
     if (!handler)
       return errorReply(ENOSYS, ErrorKind.notImplemented, `${request.type} is not supported by this agent`);
+    const failed = (error: unknown) => failureReply(request, error);
     try {
-      return await handler(request as never, target, client);
+      const reply = handler(request as never, target, client);
+      return reply instanceof Promise ? reply.catch(failed) : reply;
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const errno =
-        code && code in constants.errno ? constants.errno[code as keyof typeof constants.errno] : EIO;
-      return errorReply(errno, ErrorKind.io, `${request.type} failed: ${(error as Error).message ?? error}`);
+      return failed(error);
     }
   }
+}
+
+function failureReply(request: Message, error: unknown): Message {
+  const code = (error as NodeJS.ErrnoException).code;
+  const errno = code && code in constants.errno ? constants.errno[code as keyof typeof constants.errno] : EIO;
+  return errorReply(errno, ErrorKind.io, `${request.type} failed: ${(error as Error).message ?? error}`);
 }
