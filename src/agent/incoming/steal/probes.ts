@@ -56,11 +56,9 @@ export function skippingKubeProbes(handler: ConnectionHandler): ConnectionHandle
         connection.passThrough([head]);
         return;
       }
-      if (head.length === 0) {
-        handler(connection);
-        // Paused while looking; the handler's listeners are attached now.
-        connection.socket.resume();
-      } else handler(connection.withReadBytes(head));
+      handler(head.length === 0 ? connection : connection.withReadBytes(head));
+      // Paused while looking; the handler's listeners are attached now.
+      connection.socket.resume();
     });
   };
 }

@@ -26,14 +26,18 @@ export class StolenConnection implements TappedConnection {
 
   /** The same connection for a next consumer, which sees `head` (already read from the socket) first. */
   withReadBytes(head: Buffer): StolenConnection {
-    // Its end is the client finishing; its close is the socket's (not the end of the copy).
+    const readAhead = [...this.readAhead, head];
+    if (!this.socket.readableEnded) {
+      // Put back in front of what the socket has not delivered yet: the next reader gets it first.
+      this.socket.unshift(head);
+      return new StolenConnection(this.socket, this.remote, this.local, this.socket, readAhead);
+    }
+    // The client already finished: a copy with its end is the next reader's stream.
+    // Its close is the socket's (not the end of the copy).
     const inbound = new PassThrough({ autoDestroy: false });
     this.socket.once("close", () => inbound.destroy());
-    inbound.write(head);
-    if (this.socket.readableEnded) inbound.end();
-    else this.socket.pipe(inbound);
-    this.socket.resume();
-    return new StolenConnection(this.socket, this.remote, this.local, inbound, [...this.readAhead, head]);
+    inbound.end(head);
+    return new StolenConnection(this.socket, this.remote, this.local, inbound, readAhead);
   }
 
   get port(): number {
