@@ -43,8 +43,8 @@ export class ClientSession {
     this.client = {
       id: deps.id,
       log: deps.log,
-      send: (message) => {
-        if (!this.closed) this.link.send(message);
+      send: (message, disposable) => {
+        if (!this.closed) this.link.send(message, 0n, disposable);
       },
       backlog: () => this.link.backlog,
       whenDrained: (callback) => this.link.whenDrained(callback),

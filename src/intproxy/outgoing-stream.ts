@@ -21,7 +21,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type SocketAddress, socketAddressFromIp } from "../protocol/index.ts";
 import type { ProtocolClient } from "../transport/client.ts";
-import { releaseBytes } from "../transport/release-bytes.ts";
 import { PodAddress } from "./outgoing-pod-address.ts";
 
 const AGENT_BACKLOG = 4 << 20;
@@ -179,8 +178,7 @@ export class InterceptStream {
   }
 
   private fromProgram(chunk: Buffer): void {
-    this.agent.notify({ type: "OutgoingData", connId: this.agentConnId, data: chunk });
-    releaseBytes(chunk); // encoded (copied) into the frame above
+    this.agent.notify({ type: "OutgoingData", connId: this.agentConnId, data: chunk }, chunk);
     if (this.agent.backlog() > AGENT_BACKLOG && !this.readStops.link) {
       this.stopReading("link", true);
       this.agent.whenDrained(() => this.stopReading("link", false));

@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MAX_NESTING_DEPTH } from "./codec.ts";
 import { ProtocolError, type ProtocolErrorCode } from "./errors.ts";
-import { decodeFrame, encodeFrame, FrameDecoder, MAX_FRAME_SIZE } from "./frame.ts";
+import { decodeFrame, encodeFrame, encodeFrameParts, FrameDecoder, MAX_FRAME_SIZE } from "./frame.ts";
 import type { Frame, HttpFilter, Message } from "./types.gen.ts";
+import { BY_REFERENCE_MIN_BYTES } from "./wire.ts";
 
 const open: Frame = {
   requestId: 7n,
@@ -132,6 +133,49 @@ describe("encodeFrame / decodeFrame", () => {
     if (filter.kind !== "allOf") assert.fail();
     const shallower: Message = { ...subscribe, filter: filter.filters[0] as HttpFilter };
     assert.deepEqual(decodeFrame(encodeFrame({ requestId: 0n, message: shallower })).message, shallower);
+  });
+});
+
+describe("encodeFrameParts", () => {
+  const concat = (parts: Uint8Array[]) => {
+    const whole = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      whole.set(part, at);
+      at += part.length;
+    }
+    return whole;
+  };
+
+  it("keeps a large byte field by reference, the bytes around it copied, and the same frame in all", () => {
+    const data = new Uint8Array(BY_REFERENCE_MIN_BYTES).fill(7);
+    const frame: Frame = { requestId: 9n, message: { type: "OutgoingData", connId: 3n, data } };
+    const parts = encodeFrameParts(frame);
+    assert.equal(parts.length, 2);
+    assert.equal(parts[1], data);
+    assert.deepEqual(concat(parts), encodeFrame(frame));
+    assert.deepEqual(decodeFrame(concat(parts)), frame);
+  });
+
+  it("copies a byte field below the threshold into one part", () => {
+    const data = new Uint8Array(BY_REFERENCE_MIN_BYTES - 1).fill(1);
+    const parts = encodeFrameParts({ requestId: 0n, message: { type: "OutgoingData", connId: 1n, data } });
+    assert.equal(parts.length, 1);
+    assert.notEqual(parts[0]?.buffer, data.buffer);
+  });
+
+  it("writes the length prefix into the first part when fields follow a large one", () => {
+    const big = new Uint8Array(BY_REFERENCE_MIN_BYTES + 5).fill(2);
+    const headers = [
+      { name: "x-big", value: big },
+      { name: "x-after", value: new Uint8Array([1, 2]) },
+    ];
+    const message: Message = { type: "HttpResponseEnd", connId: 1n, requestId: 2n, trailers: headers };
+    const frame: Frame = { requestId: 5n, message };
+    const parts = encodeFrameParts(frame);
+    assert.equal(parts.length, 3);
+    assert.deepEqual(decodeFrame(concat(parts)), frame);
+    assert.equal(new DataView(parts[0]?.buffer as ArrayBuffer).getUint32(0, true), concat(parts).length - 4);
   });
 });
 

@@ -18,6 +18,18 @@ export const HEADER_SIZE = 10;
 type Fields = { readonly [key: string]: Value };
 
 export function encodeFrame(frame: Frame, maxFrameSize = MAX_FRAME_SIZE): Uint8Array {
+  return writeFrame(frame, maxFrameSize).finish();
+}
+
+/**
+ * The frame as consecutive parts, written out in order: a large byte field (a relayed chunk) is its
+ * caller's own buffer, not a copy, so it must not change until written.
+ */
+export function encodeFrameParts(frame: Frame, maxFrameSize = MAX_FRAME_SIZE): Uint8Array[] {
+  return writeFrame(frame, maxFrameSize).finishParts();
+}
+
+function writeFrame(frame: Frame, maxFrameSize: number): Writer {
   const { type, ...fields } = frame.message;
   const def = messagesByName.get(type);
   if (!def) throw new ProtocolError("invalid-value", `unknown message type ${String(type)}`, -1);
@@ -30,7 +42,7 @@ export function encodeFrame(frame: Frame, maxFrameSize = MAX_FRAME_SIZE): Uint8A
   if (length > maxFrameSize)
     throw new ProtocolError("oversized", `${def.name} frame of ${length} bytes exceeds ${maxFrameSize}`, -1);
   w.patchU32(0, length);
-  return w.finish();
+  return w;
 }
 
 /** Validates a frame's declared length; `offset` is where the prefix starts. */

@@ -9,6 +9,7 @@ export {
   checkFrameLength,
   decodeFrame,
   encodeFrame,
+  encodeFrameParts,
   FrameDecoder,
   HEADER_SIZE,
   LENGTH_PREFIX_SIZE,

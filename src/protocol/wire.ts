@@ -92,21 +92,33 @@ export class Reader {
   }
 }
 
+/** A raw value at least this long is kept by reference as its own part instead of copied in. */
+export const BY_REFERENCE_MIN_BYTES = 64 << 10;
+
 export class Writer {
   private buf = new Uint8Array(256);
   private view = new DataView(this.buf.buffer);
-  pos = 0;
+  /** Bytes in `buf`. */
+  private fill = 0;
+  /** What was written before `buf`: filled buffers and large raw values, in order. */
+  private readonly parts: Uint8Array[] = [];
+  private partBytes = 0;
 
-  /** Reserves `size` bytes and returns where they start; may replace `buf`/`view`, so call it first. */
+  /** Bytes written so far. */
+  get pos(): number {
+    return this.partBytes + this.fill;
+  }
+
+  /** Reserves `size` bytes in `buf` and returns where they start; may replace `buf`/`view`, so call it first. */
   private room(size: number): number {
-    if (this.pos + size > this.buf.length) {
-      const grown = new Uint8Array(Math.max(this.buf.length * 2, this.pos + size));
-      grown.set(this.buf.subarray(0, this.pos));
+    if (this.fill + size > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.buf.length * 2, this.fill + size));
+      grown.set(this.buf.subarray(0, this.fill));
       this.buf = grown;
       this.view = new DataView(grown.buffer);
     }
-    const at = this.pos;
-    this.pos += size;
+    const at = this.fill;
+    this.fill += size;
     return at;
   }
 
@@ -134,20 +146,58 @@ export class Writer {
     const at = this.room(8);
     this.view.setBigInt64(at, v, true);
   }
+  /** Copies `v` in, or (when large) keeps it as a part of its own: it must not change until written out. */
   raw(v: Uint8Array): void {
-    const at = this.room(v.length);
-    this.buf.set(v, at);
+    if (v.length < BY_REFERENCE_MIN_BYTES) {
+      const at = this.room(v.length);
+      this.buf.set(v, at);
+      return;
+    }
+    this.closeBuffer();
+    this.parts.push(v);
+    this.partBytes += v.length;
   }
   /** Overwrites a u32 already written (the frame length, once the body size is known). */
   patchU32(at: number, v: number): void {
-    this.view.setUint32(at, v, true);
+    let offset = at;
+    for (const part of this.parts) {
+      if (offset < part.length) {
+        new DataView(part.buffer, part.byteOffset, part.length).setUint32(offset, v, true);
+        return;
+      }
+      offset -= part.length;
+    }
+    this.view.setUint32(offset, v, true);
   }
   /**
-   * The bytes written. A frame whose last field is a large payload fills the buffer its growth
-   * allocated, so it is handed out as is instead of copied once more.
+   * The bytes written, in one buffer. A frame whose last field is a large payload fills the buffer its
+   * growth allocated, so it is handed out as is instead of copied once more.
    */
   finish(): Uint8Array {
-    if (this.pos * VIEW_MIN_SHARE >= this.buf.length) return this.buf.subarray(0, this.pos);
-    return this.buf.slice(0, this.pos);
+    if (this.parts.length === 0) {
+      if (this.fill * VIEW_MIN_SHARE >= this.buf.length) return this.buf.subarray(0, this.fill);
+      return this.buf.slice(0, this.fill);
+    }
+    const whole = new Uint8Array(this.pos);
+    let at = 0;
+    for (const part of this.finishParts()) {
+      whole.set(part, at);
+      at += part.length;
+    }
+    return whole;
+  }
+  /** The bytes written as they lie: large raw values are the caller's own buffers, not copies. */
+  finishParts(): Uint8Array[] {
+    this.closeBuffer();
+    return this.parts;
+  }
+
+  private closeBuffer(): void {
+    if (this.fill === 0) return;
+    this.parts.push(this.buf.subarray(0, this.fill));
+    this.partBytes += this.fill;
+    this.buf = new Uint8Array(256);
+    this.view = new DataView(this.buf.buffer);
+    this.fill = 0;
   }
 }

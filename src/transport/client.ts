@@ -91,9 +91,9 @@ export class ProtocolClient {
     return reply.finally(() => clearTimeout(timer));
   }
 
-  /** Sends a message that expects no reply (request id 0). */
-  notify(message: Message): void {
-    if (this.lostReason === null) this.link.send(message);
+  /** Sends a message that expects no reply (request id 0); `disposable` as in FramedSocket.send. */
+  notify(message: Message, disposable?: Uint8Array): void {
+    if (this.lostReason === null) this.link.send(message, 0n, disposable);
   }
 
   /** Bytes sent but not yet flushed to the server: relays stop reading their source above a bound. */

@@ -4,8 +4,14 @@
  */
 import { Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import { encodeFrame, type Frame, FrameDecoder, type Message, ProtocolError } from "../protocol/index.ts";
-import { RELEASE_MIN_BYTES, releaseBytes } from "./release-bytes.ts";
+import {
+  encodeFrameParts,
+  type Frame,
+  FrameDecoder,
+  type Message,
+  ProtocolError,
+} from "../protocol/index.ts";
+import { releaseBytes } from "./release-bytes.ts";
 
 /** What a framed peer needs of its byte stream: a node:net Socket, or a resumable stream standing in for one. */
 export type ByteStream = Duplex & {
@@ -43,16 +49,17 @@ export class FramedSocket {
   private ended = false;
   private drainWaiters: (() => void)[] = [];
   /**
-   * A kernel socket is done with a frame when its write callback runs, so a large frame's memory can
-   * go back then; another stream (a resumable one keeps bytes for retransmission) may still hold it.
+   * A kernel socket is done with written bytes when its write callback runs, so a relayed chunk's
+   * memory can go back then; another stream (a resumable one keeps bytes for retransmission) may
+   * still hold them.
    */
-  private readonly releasesFrames: boolean;
+  private readonly releasesWritten: boolean;
 
   constructor(
     private readonly socket: ByteStream,
     private readonly handlers: FramedSocketHandlers,
   ) {
-    this.releasesFrames = socket instanceof Socket;
+    this.releasesWritten = socket instanceof Socket;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
     socket.on("end", () => this.finish(this.endOfStream()));
@@ -89,12 +96,19 @@ export class FramedSocket {
     this.socket.resume();
   }
 
-  send(message: Message, requestId = 0n): void {
+  /**
+   * `disposable`: bytes of `message` (a relayed chunk) nobody reads once they are written out: their
+   * memory is handed back then, when this link's byte stream lets go of what it wrote.
+   */
+  send(message: Message, requestId = 0n, disposable?: Uint8Array): void {
     if (this.ended) return;
-    const frame = encodeFrame({ requestId, message });
-    if (this.releasesFrames && frame.length >= RELEASE_MIN_BYTES)
-      this.socket.write(frame, () => releaseBytes(frame));
-    else this.socket.write(frame);
+    const parts = encodeFrameParts({ requestId, message });
+    const last = parts.length - 1;
+    parts.forEach((part, i) => {
+      if (i === last && disposable && this.releasesWritten)
+        this.socket.write(part, () => releaseBytes(disposable));
+      else this.socket.write(part);
+    });
   }
 
   /** Sends `Close{reason}` (unless told not to), flushes, then hangs up. */

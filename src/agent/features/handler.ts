@@ -10,8 +10,11 @@ import type { TargetContext } from "../target.ts";
 export interface AgentClient {
   readonly id: number;
   readonly log: Logger;
-  /** Sends an unsolicited message (request id 0); a no-op once the client is gone. */
-  send(message: Message): void;
+  /**
+   * Sends an unsolicited message (request id 0); a no-op once the client is gone. `disposable`: a
+   * relayed chunk in `message` nothing reads afterwards, freed once written (see FramedSocket.send).
+   */
+  send(message: Message, disposable?: Uint8Array): void;
   /** Bytes sent to this client that its connection has not flushed yet. */
   backlog(): number;
   /** Runs `callback` once the backlog is flushed: a producer paused for this client resumes there. */

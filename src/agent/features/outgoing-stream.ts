@@ -12,7 +12,6 @@
  * connection while more than REMOTE_BACKLOG bytes wait to reach the remote.
  */
 import type { Socket } from "node:net";
-import { releaseBytes } from "../../transport/release-bytes.ts";
 import type { AgentClient } from "./handler.ts";
 
 export const CLIENT_BACKLOG = 256 << 10;
@@ -74,8 +73,7 @@ export class OutgoingStream {
   }
 
   private fromRemote(chunk: Buffer): void {
-    this.client.send({ type: "OutgoingData", connId: this.connId, data: chunk });
-    releaseBytes(chunk); // encoded (copied) into the frame above
+    this.client.send({ type: "OutgoingData", connId: this.connId, data: chunk }, chunk);
     if (this.client.backlog() > CLIENT_BACKLOG && !this.readStops.link) {
       this.stopReading("link", true);
       this.client.whenDrained(() => this.stopReading("link", false));
