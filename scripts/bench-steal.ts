@@ -1,8 +1,11 @@
 /**
  * Steal row of scripts/bench.ts.
  *   P5: HTTP keep-alive requests/s a client in another namespace gets from the local program through a
- *       steal of the pod's port ÷ the same client code hitting the same program directly on loopback,
- *       plus the p50 latency the steal adds (same run, same program).
+ *       steal of the pod's port ÷ the same client code hitting the same program directly on loopback
+ *       (same run, same program), 4 connections at once.
+ *   P5l: the p50 latency the steal adds to a request, measured with one request in flight. Under P5's
+ *       load the p50 is set by throughput (4 requests always in flight: p50 ≈ 4 ÷ req/s), so P5's p50s
+ *       are reported there but say nothing P5's ratio does not.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -12,7 +15,7 @@ import { startLocal } from "../test/e2e/steal-harness.ts";
 import { run } from "../test/support/binary.ts";
 import type { PodSession } from "../test/support/pod-session.ts";
 import type { Row } from "./bench.ts";
-import { keepAliveArgv, parseMeasurement } from "./bench-keepalive.ts";
+import { keepAliveArgv, type Measurement, parseMeasurement } from "./bench-keepalive.ts";
 
 const POD_PORT = 8080;
 const PATH = "/p5";
@@ -33,9 +36,10 @@ function freePort(): Promise<number> {
 export async function p5(
   session: PodSession,
   requests = Number(process.env.BENCH_P5_REQUESTS ?? 2000),
-): Promise<Row> {
+): Promise<Row[]> {
   const threads = 4;
   const perThread = String(Math.ceil(requests / threads));
+  const sequential = String(Math.ceil(requests / 4));
   const client = await session.cluster.addClient("p5");
   const scratch = mkdtempSync(join(tmpdir(), "mirrord-bench-p5-"));
   const localPort = await freePort();
@@ -45,29 +49,45 @@ export async function p5(
     { mode: "steal", listen_ports: [[POD_PORT, localPort]] },
     ["http", String(POD_PORT)],
   );
-  try {
-    // Warm-up of both paths, then the measured runs.
-    await client.exec(keepAliveArgv(session.pod.ip, POD_PORT, "1", "50", PATH));
-    const direct = parseMeasurement(
-      await run(keepAliveArgv("127.0.0.1", localPort, threads, perThread, PATH), {
-        timeoutMs: 300_000,
-      }),
+  const direct = async (connections: number, count: string) =>
+    parseMeasurement(
+      await run(keepAliveArgv("127.0.0.1", localPort, connections, count, PATH), { timeoutMs: 300_000 }),
       "P5 direct",
     );
-    const stolen = parseMeasurement(
-      await client.exec(keepAliveArgv(session.pod.ip, POD_PORT, threads, perThread, PATH), {
+  const stolen = async (connections: number, count: string) =>
+    parseMeasurement(
+      await client.exec(keepAliveArgv(session.pod.ip, POD_PORT, connections, count, PATH), {
         timeoutMs: 300_000,
       }),
       "P5 stolen",
     );
-    return {
-      id: "P5",
-      what: `stolen HTTP keep-alive req/s ÷ direct to the local program (${threads}×${perThread}), added p50`,
-      measured: `${stolen.rps.toFixed(0)} req/s, p50 ${stolen.p50_ms.toFixed(2)} ms`,
-      baseline: `${direct.rps.toFixed(0)} req/s, p50 ${direct.p50_ms.toFixed(2)} ms`,
-      result: `×${(stolen.rps / direct.rps).toFixed(2)}, +${(stolen.p50_ms - direct.p50_ms).toFixed(2)} ms`,
-      goal: "≥ 0.5, ≤ 0.5 ms",
-    };
+  try {
+    // Warm-up of both paths, then the measured runs.
+    await client.exec(keepAliveArgv(session.pod.ip, POD_PORT, "1", "50", PATH));
+    await direct(1, "50");
+    const loadedDirect = await direct(threads, perThread);
+    const loadedStolen = await stolen(threads, perThread);
+    const aloneDirect = await direct(1, sequential);
+    const aloneStolen = await stolen(1, sequential);
+    const p50 = (m: Measurement) => `p50 ${m.p50_ms.toFixed(2)} ms`;
+    return [
+      {
+        id: "P5",
+        what: `stolen HTTP keep-alive req/s ÷ direct to the local program (${threads}×${perThread})`,
+        measured: `${loadedStolen.rps.toFixed(0)} req/s, ${p50(loadedStolen)}`,
+        baseline: `${loadedDirect.rps.toFixed(0)} req/s, ${p50(loadedDirect)}`,
+        result: `×${(loadedStolen.rps / loadedDirect.rps).toFixed(2)}`,
+        goal: "≥ 0.5",
+      },
+      {
+        id: "P5l",
+        what: `p50 latency a steal adds to a keep-alive request, one in flight (1×${sequential})`,
+        measured: p50(aloneStolen),
+        baseline: `${p50(aloneDirect)} direct`,
+        result: `+${(aloneStolen.p50_ms - aloneDirect.p50_ms).toFixed(2)} ms`,
+        goal: "≤ 0.5 ms",
+      },
+    ];
   } finally {
     await local.stop();
     rmSync(scratch, { recursive: true, force: true });

@@ -4,7 +4,8 @@
  *   P6: mirrored HTTP requests lost at 1,000 req/s (a program under mirrord exec vs the pod's app log).
  *   P4, P4f, P4c, P8: outgoing bulk throughput, its ceiling here, the agent's CPU per MiB and peak memory
  *   (see bench-outgoing.ts).
- *   P5: stolen HTTP keep-alive requests/s ÷ direct to the local program, added p50 (see bench-steal.ts).
+ *   P5, P5l: stolen HTTP keep-alive requests/s ÷ direct to the local program; the p50 latency a steal adds
+ *       to one request in flight (see bench-steal.ts).
  *   P5f: filtered steal, matching and other requests/s ÷ direct, added p50 (see bench-http-filter.ts).
  *   P7: wall time of `mirrord exec -- true` over connect_tcp minus a bare `true` (medians).
  * Later issues add rows (files, network, HTTP filtering). BENCH_ONLY=P4,P5 runs only some rows.
@@ -305,7 +306,7 @@ const groups: [string[], () => Promise<Row | Row[]>][] = [
   [["P7"], () => p7(session)],
   [["P6"], () => p6(session)],
   [["P4", "P4F", "P4C", "P8"], () => outgoingRows(session, Math.min(RUNS, 5))],
-  [["P5"], () => p5(session)],
+  [["P5", "P5L"], () => p5(session)],
   [["P5F"], () => p5f(session)],
 ];
 try {
