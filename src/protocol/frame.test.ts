@@ -165,7 +165,10 @@ describe("encodeFrameParts", () => {
     const parts = encodeFrameParts(frame);
     assert.equal(parts.length, 3);
     assert.deepEqual(decodeFrame(concat(...parts)), frame);
-    assert.equal(new DataView(parts[0]?.buffer as ArrayBuffer).getUint32(0, true), concat(...parts).length - 4);
+    assert.equal(
+      new DataView(parts[0]?.buffer as ArrayBuffer).getUint32(0, true),
+      concat(...parts).length - 4,
+    );
   });
 });
 
