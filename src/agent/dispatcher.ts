@@ -34,12 +34,11 @@ export class Dispatcher {
     const handler = this.handlers.get(request.type);
     if (!handler)
       return errorReply(ENOSYS, ErrorKind.notImplemented, `${request.type} is not supported by this agent`);
-    const failed = (error: unknown) => failureReply(request, error);
     try {
       const reply = handler(request as never, target, client);
-      return reply instanceof Promise ? reply.catch(failed) : reply;
+      return reply instanceof Promise ? reply.catch((error) => failureReply(request, error)) : reply;
     } catch (error) {
-      return failed(error);
+      return failureReply(request, error);
     }
   }
 }
