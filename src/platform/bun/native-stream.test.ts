@@ -1,0 +1,158 @@
+import { afterEach, describe, expect, it } from "bun:test";
+import { connectNative, listenNative, type NativeListener, type NativeStream } from "./native-stream.ts";
+
+const listeners: NativeListener[] = [];
+const streams: NativeStream[] = [];
+afterEach(() => {
+  for (const stream of streams.splice(0)) stream.destroy();
+  for (const listener of listeners.splice(0)) listener.stop();
+});
+
+/** A listener on loopback and one connection to it, both ends open. */
+async function pair(): Promise<{ client: NativeStream; server: NativeStream; port: number }> {
+  let accepted!: (stream: NativeStream) => void;
+  const serverSide = new Promise<NativeStream>((resolve) => {
+    accepted = resolve;
+  });
+  const listener = listenNative("127.0.0.1", 0, (stream) => accepted(stream));
+  listeners.push(listener);
+  const client = connectNative("127.0.0.1", listener.port);
+  await new Promise((resolve, reject) => {
+    client.once("connect", resolve);
+    client.once("error", reject);
+  });
+  const server = await serverSide;
+  streams.push(client, server);
+  return { client, server, port: listener.port };
+}
+
+/** Everything `stream` receives until its `end`. */
+function readAll(stream: NativeStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+  return new Promise((resolve) => stream.once("end", () => resolve(Buffer.concat(chunks))));
+}
+
+function pattern(length: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) bytes[i] = (i * 7 + (i >> 13)) & 0xff;
+  return bytes;
+}
+
+describe("NativeStream", () => {
+  it("reports both ends' addresses once connected", async () => {
+    const { client, server, port } = await pair();
+    expect(client.remotePort).toBe(port);
+    expect(client.remoteAddress).toBe("127.0.0.1");
+    expect(server.remotePort).toBe(client.localPort as number);
+    expect(server.localPort).toBe(port);
+  });
+
+  it("queues writes made before the connection is up, in order", async () => {
+    let accepted!: (stream: NativeStream) => void;
+    const serverSide = new Promise<NativeStream>((resolve) => {
+      accepted = resolve;
+    });
+    const listener = listenNative("127.0.0.1", 0, accepted);
+    listeners.push(listener);
+    const client = connectNative("127.0.0.1", listener.port);
+    streams.push(client);
+    client.write(Buffer.from("one "));
+    client.write(Buffer.from("two"));
+    client.end();
+    const server = await serverSide;
+    streams.push(server);
+    expect((await readAll(server)).toString()).toBe("one two");
+  });
+
+  it("is half-open: after its FIN it still reads the peer's answer, then closes", async () => {
+    const { client, server } = await pair();
+    const request = readAll(server);
+    client.write(Buffer.from("question"));
+    client.end();
+    expect((await request).toString()).toBe("question");
+    const answer = readAll(client);
+    const closed = new Promise((resolve) => client.once("close", resolve));
+    server.write(Buffer.from("answer after the client's FIN"));
+    server.end();
+    expect((await answer).toString()).toBe("answer after the client's FIN");
+    expect(await closed).toBe(false);
+    expect(client.destroyed).toBe(true);
+  });
+
+  it("holds what the kernel does not take, reports it as writableLength, and drains it intact", async () => {
+    const { client, server } = await pair();
+    server.pause();
+    const data = pattern(32 << 20);
+    let accepted = true;
+    let offset = 0;
+    while (accepted && offset < data.length) {
+      accepted = client.write(data.subarray(offset, offset + (1 << 20)));
+      offset += 1 << 20;
+    }
+    expect(accepted).toBe(false);
+    expect(client.writableLength).toBeGreaterThan(0);
+    const drained = new Promise((resolve) => client.once("drain", resolve));
+    const received = readAll(server);
+    server.resume();
+    await drained;
+    expect(client.writableLength).toBe(0);
+    client.end(data.subarray(offset));
+    expect((await received).equals(data)).toBe(true);
+  });
+
+  it("runs a write's callback once the bytes are taken", async () => {
+    const { client, server } = await pair();
+    const received = readAll(server);
+    const written = new Promise<void>((resolve) => client.write(Buffer.from("x"), resolve));
+    await written;
+    client.end();
+    expect((await received).toString()).toBe("x");
+  });
+
+  it("delivers unshifted bytes first once reading resumes", async () => {
+    const { client, server } = await pair();
+    const first = new Promise<Buffer>((resolve) => server.once("data", resolve));
+    client.write(Buffer.from("head|"));
+    const head = await first;
+    server.pause();
+    server.unshift(head);
+    const received = readAll(server);
+    client.write(Buffer.from("rest"));
+    client.end();
+    server.resume();
+    expect((await received).toString()).toBe("head|rest");
+  });
+
+  it("destroy closes without an end of its own; the peer sees the FIN", async () => {
+    const { client, server } = await pair();
+    const events: string[] = [];
+    client.on("end", () => events.push("end"));
+    const closed = new Promise((resolve) => client.once("close", resolve));
+    const peerEnded = new Promise((resolve) => server.once("end", resolve));
+    client.destroy();
+    await closed;
+    await peerEnded;
+    expect(events).toEqual([]);
+    expect(client.write(Buffer.from("late"))).toBe(false);
+  });
+
+  it("reports a refused connection as an error with its errno code, then close", async () => {
+    const listener = listenNative("127.0.0.1", 0, () => {});
+    const port = listener.port;
+    listener.stop();
+    const stream = connectNative("127.0.0.1", port);
+    const events: string[] = [];
+    stream.on("error", (error: NodeJS.ErrnoException) => events.push(`error ${error.code}`));
+    await new Promise((resolve) => stream.once("close", resolve));
+    expect(events).toEqual(["error ECONNREFUSED"]);
+  });
+
+  it("refuses to listen on a port in use, naming the errno", () => {
+    const listener = listenNative("127.0.0.1", 0, () => {});
+    listeners.push(listener);
+    expect(() => listenNative("127.0.0.1", listener.port, () => {})).toThrow(
+      expect.objectContaining({ code: "EADDRINUSE" }),
+    );
+  });
+});
