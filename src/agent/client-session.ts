@@ -3,9 +3,9 @@
  * with its own request id. A malformed frame ends only this client (`Close{reason}` first).
  */
 import { answerHello, type Frame, type Message, type ServerIdentity } from "../protocol/index.ts";
+import type { ByteStream } from "../transport/byte-stream.ts";
 import {
   answerSessionControl,
-  type ByteStream,
   describeEnd,
   FramedSocket,
   type SocketEnd,

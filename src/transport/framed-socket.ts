@@ -3,7 +3,7 @@
  * frames, encodes outgoing ones, and reports the end of the stream exactly once with its cause.
  */
 import { Socket } from "node:net";
-import type { Duplex } from "node:stream";
+import { NativeStream } from "../platform/index.ts";
 import {
   encodeFrameParts,
   type Frame,
@@ -11,14 +11,8 @@ import {
   type Message,
   ProtocolError,
 } from "../protocol/index.ts";
+import type { ByteStream } from "./byte-stream.ts";
 import { releaseBytes } from "./release-bytes.ts";
-
-/** What a framed peer needs of its byte stream: a node:net Socket, or a resumable stream standing in for one. */
-export type ByteStream = Duplex & {
-  setNoDelay(noDelay?: boolean): unknown;
-  readonly remoteAddress?: string | undefined;
-  readonly remotePort?: number | undefined;
-};
 
 export type SocketEnd =
   | { kind: "closed" } // the peer hung up cleanly
@@ -59,8 +53,8 @@ export class FramedSocket {
     private readonly socket: ByteStream,
     private readonly handlers: FramedSocketHandlers,
   ) {
-    this.releasesWritten = socket instanceof Socket;
-    socket.setNoDelay(true);
+    this.releasesWritten = socket instanceof Socket || socket instanceof NativeStream;
+    socket.setNoDelay?.(true);
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
     socket.on("end", () => this.finish(this.endOfStream()));
     socket.on("error", (error) => this.finish({ kind: "error", error }));

@@ -4,8 +4,9 @@
  * destroyed, with why, when resuming is hopeless: the peer refused, a dial failed for good, or the
  * bounds ran out.
  */
-import type { Duplex } from "node:stream";
+
 import { setTimeout as sleep } from "node:timers/promises";
+import type { ByteStream } from "./byte-stream.ts";
 import {
   encodeRecord,
   PeerAborted,
@@ -38,7 +39,7 @@ export const DEFAULT_RECONNECT_POLICY: ReconnectPolicy = {
 
 export interface ResumableClientOptions {
   /** A new connection to the server (throws when it cannot be made). */
-  dial(): Promise<Duplex>;
+  dial(): Promise<ByteStream>;
   /** Whether a dial error means no later attempt can succeed (e.g. the peer is gone). */
   isPermanent?(error: Error): boolean;
   policy?: ReconnectPolicy;
@@ -52,7 +53,7 @@ class Refused extends ResumableError {}
 
 /** Sends the magic and `first`, waits for the answer; the decoder keeps whatever followed it. */
 async function handshake(
-  carrier: Duplex,
+  carrier: ByteStream,
   first: ResumableRecord,
   timeoutMs: number,
 ): Promise<{ answer: ResumableRecord; decoder: RecordDecoder }> {

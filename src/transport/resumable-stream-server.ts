@@ -4,7 +4,7 @@
  * connection for the grace period is destroyed, which ends whatever runs over it.
  */
 import { randomBytes } from "node:crypto";
-import type { Duplex } from "node:stream";
+import type { ByteStream } from "./byte-stream.ts";
 import {
   encodeRecord,
   RESUMABLE_MAGIC,
@@ -49,7 +49,7 @@ export class ResumableServer {
    * nothing within the handshake timeout) → `plain(socket)` with those bytes put back, as if unread.
    * The socket flows again right after `plain` returns: it must put its readers on synchronously.
    */
-  route<S extends Duplex>(socket: S, plain: (socket: S) => void): void {
+  route<S extends ByteStream>(socket: S, plain: (socket: S) => void): void {
     let seen = new Uint8Array(0);
     const decide = (verdict: "resumable" | "plain") => {
       clearTimeout(timer);
@@ -79,7 +79,7 @@ export class ResumableServer {
   }
 
   /** Serves `carrier`, whose magic has been read; `decoder` holds whatever followed it. */
-  async accept(carrier: Duplex, decoder: RecordDecoder): Promise<void> {
+  async accept(carrier: ByteStream, decoder: RecordDecoder): Promise<void> {
     let first: Awaited<ReturnType<typeof readHandshake>>;
     try {
       first = await readHandshake(carrier, decoder, HANDSHAKE_TIMEOUT_MS, "OPEN or RESUME");
@@ -97,7 +97,7 @@ export class ResumableServer {
     for (const stream of [...this.streams.values()]) stream.destroy(new ResumableError(reason));
   }
 
-  private open(carrier: Duplex, decoder: RecordDecoder): void {
+  private open(carrier: ByteStream, decoder: RecordDecoder): void {
     const id = new Uint8Array(randomBytes(STREAM_ID_BYTES));
     const token = new Uint8Array(randomBytes(TOKEN_BYTES));
     const stream = new ResumableStream({ id, token });
@@ -115,7 +115,7 @@ export class ResumableServer {
   }
 
   private resume(
-    carrier: Duplex,
+    carrier: ByteStream,
     decoder: RecordDecoder,
     id: Uint8Array,
     token: Uint8Array,
@@ -158,7 +158,7 @@ export class ResumableServer {
     this.graceTimers.delete(key);
   }
 
-  private refuse(carrier: Duplex, reason: string, stream = "?"): void {
+  private refuse(carrier: ByteStream, reason: string, stream = "?"): void {
     this.options.onNotice?.("resume refused", { stream, reason });
     if (!carrier.destroyed) carrier.end(encodeRecord({ type: "abort", reason }));
     setTimeout(() => carrier.destroy(), 1_000).unref?.();

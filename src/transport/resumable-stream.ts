@@ -9,6 +9,7 @@
  * Pure node:stream, so it runs under Bun and Deno.
  */
 import { Duplex } from "node:stream";
+import type { ByteStream } from "./byte-stream.ts";
 
 /** Opens every resumable carrier; its 4th byte is not 0, which no plain protocol frame's can be. */
 export const RESUMABLE_MAGIC: Uint8Array = new TextEncoder().encode("mirrord-resumable/1\n");
@@ -143,7 +144,7 @@ function decodePayload(type: ResumableRecord["type"], payload: Uint8Array): Resu
 }
 
 /** A DATA record as header + the caller's bytes, without copying them. */
-function writeData(carrier: Duplex, bytes: Uint8Array): void {
+function writeData(carrier: ByteStream, bytes: Uint8Array): void {
   const header = new Uint8Array(HEADER_BYTES);
   const view = new DataView(header.buffer);
   view.setUint8(0, TYPE_CODES.data);
@@ -196,7 +197,7 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * Rejects on close, timeout, malformed bytes, or an ABORT (with the peer's reason).
  */
 export function readHandshake(
-  carrier: Duplex,
+  carrier: ByteStream,
   decoder: RecordDecoder,
   timeoutMs: number,
   what: string,
@@ -254,7 +255,7 @@ export class ResumableStream extends Duplex {
   readonly id: Uint8Array;
   readonly token: Uint8Array;
   private readonly unackedLimit: number;
-  private carrier: Duplex | null = null;
+  private carrier: ByteStream | null = null;
   private detachCarrier: (() => void) | null = null;
   /** Bytes written by the application / acknowledged by the peer / received from the peer. */
   private sent = 0;
@@ -296,7 +297,7 @@ export class ResumableStream extends Duplex {
    * Continues on `carrier` (after its handshake) given how much the peer has received; retransmits the
    * rest. Throws `ResumableError` when that count is impossible (the caller refuses the carrier).
    */
-  attach(carrier: Duplex, decoder: RecordDecoder, peerReceived: number): void {
+  attach(carrier: ByteStream, decoder: RecordDecoder, peerReceived: number): void {
     const refusal = this.resumeRefusal(peerReceived);
     if (refusal) throw new ResumableError(refusal);
     this.detach(null);
