@@ -9,7 +9,13 @@ export { DetachedStartError, startDetached } from "./bun/detached-process.ts";
 export { type AssetBytes, embeddedAsset, isCompiledBinary } from "./bun/embedded-files.ts";
 export { type FsStats, fstatfs, openInRoot, openRoot } from "./bun/files-in-root.ts";
 export { joinNamespacesOf, NamespaceError, type NamespaceKind } from "./bun/namespaces.ts";
-export { connectNative, listenNative, type NativeListener, NativeStream } from "./bun/native-stream.ts";
+export {
+  connectNative,
+  type ListenAddress,
+  listenNative,
+  type NativeListener,
+  NativeStream,
+} from "./bun/native-stream.ts";
 export { type OriginalDestination, originalDestination } from "./bun/original-destination.ts";
 export {
   openPacketSocket,

@@ -1,4 +1,8 @@
 import { afterEach, describe, expect, it } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { connectNative, listenNative, type NativeListener, type NativeStream } from "./native-stream.ts";
 
 const listeners: NativeListener[] = [];
@@ -14,7 +18,7 @@ async function pair(): Promise<{ client: NativeStream; server: NativeStream; por
   const serverSide = new Promise<NativeStream>((resolve) => {
     accepted = resolve;
   });
-  const listener = listenNative("127.0.0.1", 0, (stream) => accepted(stream));
+  const listener = listenNative({ host: "127.0.0.1", port: 0 }, (stream) => accepted(stream));
   listeners.push(listener);
   const client = connectNative("127.0.0.1", listener.port);
   await new Promise((resolve, reject) => {
@@ -53,7 +57,7 @@ describe("NativeStream", () => {
     const serverSide = new Promise<NativeStream>((resolve) => {
       accepted = resolve;
     });
-    const listener = listenNative("127.0.0.1", 0, accepted);
+    const listener = listenNative({ host: "127.0.0.1", port: 0 }, accepted);
     listeners.push(listener);
     const client = connectNative("127.0.0.1", listener.port);
     streams.push(client);
@@ -137,8 +141,33 @@ describe("NativeStream", () => {
     expect(client.write(Buffer.from("late"))).toBe(false);
   });
 
+  it("destroyed while connecting, it closes the connection that comes up anyway", async () => {
+    let accepted!: (stream: NativeStream) => void;
+    const serverSide = new Promise<NativeStream>((resolve) => {
+      accepted = resolve;
+    });
+    const listener = listenNative({ host: "127.0.0.1", port: 0 }, accepted);
+    listeners.push(listener);
+    const client = connectNative("127.0.0.1", listener.port);
+    const events: string[] = [];
+    for (const event of ["error", "end", "close"]) client.on(event, () => events.push(event));
+    client.destroy();
+    const server = await serverSide;
+    streams.push(server);
+    await new Promise((resolve) => server.once("end", resolve));
+    expect(events).toEqual(["close"]);
+  });
+
+  it("a reset after its own destroy is no error, even with nobody listening for one", async () => {
+    const { client, server } = await pair();
+    const closed = new Promise((resolve) => client.once("close", resolve));
+    client.resetAndDestroy();
+    await closed;
+    await new Promise((resolve) => server.once("close", resolve));
+  });
+
   it("reports a refused connection as an error with its errno code, then close", async () => {
-    const listener = listenNative("127.0.0.1", 0, () => {});
+    const listener = listenNative({ host: "127.0.0.1", port: 0 }, () => {});
     const port = listener.port;
     listener.stop();
     const stream = connectNative("127.0.0.1", port);
@@ -148,10 +177,32 @@ describe("NativeStream", () => {
     expect(events).toEqual(["error ECONNREFUSED"]);
   });
 
+  it("listens on a unix socket path, which a node:net client reaches", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "native-stream-"));
+    try {
+      const path = join(dir, "socket");
+      const listener = listenNative({ path }, (stream) => {
+        streams.push(stream);
+        stream.on("data", (chunk: Buffer) => stream.write(chunk));
+        stream.on("end", () => stream.end());
+      });
+      listeners.push(listener);
+      expect(listener.port).toBe(0);
+      const client = connect({ path });
+      const chunks: Buffer[] = [];
+      client.on("data", (chunk: Buffer) => chunks.push(chunk));
+      client.end("over a unix socket");
+      await new Promise((resolve) => client.once("close", resolve));
+      expect(Buffer.concat(chunks).toString()).toBe("over a unix socket");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("refuses to listen on a port in use, naming the errno", () => {
-    const listener = listenNative("127.0.0.1", 0, () => {});
+    const listener = listenNative({ host: "127.0.0.1", port: 0 }, () => {});
     listeners.push(listener);
-    expect(() => listenNative("127.0.0.1", listener.port, () => {})).toThrow(
+    expect(() => listenNative({ host: "127.0.0.1", port: listener.port }, () => {})).toThrow(
       expect.objectContaining({ code: "EADDRINUSE" }),
     );
   });

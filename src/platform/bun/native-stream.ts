@@ -28,6 +28,8 @@ export class NativeStream extends EventEmitter implements ByteStream {
   private writeEnded = false;
   private readEnded = false;
   private closed = false;
+  private errorReported = false;
+  private destroyedByUs = false;
   remoteAddress: string | undefined;
   remotePort: number | undefined;
   localAddress: string | undefined;
@@ -72,6 +74,7 @@ export class NativeStream extends EventEmitter implements ByteStream {
     if (this.closed) return this;
     // Bun reports its own close as the peer's FIN; a destroyed stream, like node's, has no `end`.
     this.readEnded = true;
+    this.destroyedByUs = true;
     if (this.socket) this.socket.end();
     else this.closeNow(undefined);
     return this;
@@ -80,6 +83,7 @@ export class NativeStream extends EventEmitter implements ByteStream {
   /** Closes with a TCP reset. */
   resetAndDestroy(): this {
     this.readEnded = true;
+    this.destroyedByUs = true;
     if (this.socket && !this.closed) this.socket.terminate();
     else this.closeNow(undefined);
     return this;
@@ -113,6 +117,11 @@ export class NativeStream extends EventEmitter implements ByteStream {
 
   /** @internal The connection is up: writes made before it go out now. */
   attach(socket: BunSocket): void {
+    if (this.closed) {
+      // Destroyed while connecting: the connection that came up anyway is nobody's.
+      socket.end();
+      return;
+    }
     this.socket = socket;
     this.remoteAddress = socket.remoteAddress;
     this.remotePort = socket.remotePort;
@@ -161,7 +170,7 @@ export class NativeStream extends EventEmitter implements ByteStream {
 
   /** @internal */
   failed(error: Error): void {
-    if (!this.closed) this.emit("error", error);
+    this.report(error);
   }
 
   /** @internal The connection is gone (`error` set when it did not end cleanly). */
@@ -169,11 +178,21 @@ export class NativeStream extends EventEmitter implements ByteStream {
     if (this.closed) return;
     // Bun reports a FIN that arrives after our own FIN as a close without `end`.
     if (!error && !this.readEnded) this.peerEnded();
-    this.closed = true;
     this.pending = [];
     this.pendingBytes = 0;
-    if (error) this.emit("error", error);
+    if (error) this.report(error);
+    this.closed = true;
     this.emit("close", error !== undefined);
+  }
+
+  /**
+   * A failure is reported once, and only to a listener: a connection's error must never become an
+   * uncaught exception, and after our own destroy nobody is asking any more.
+   */
+  private report(error: Error): void {
+    if (this.closed || this.errorReported || this.destroyedByUs) return;
+    this.errorReported = true;
+    if (this.listenerCount("error") > 0) this.emit("error", error);
   }
 
   private shutdownWrite(): void {
@@ -229,31 +248,37 @@ export function connectNative(host: string, port: number): NativeStream {
 }
 
 export interface NativeListener {
+  /** The TCP port listened on (0 for a unix socket). */
   readonly port: number;
   /** Stops accepting; connections already accepted go on. */
   stop(): void;
 }
 
-/** Accepts connections on `host:port` (`::` is dual-stack), each handed to `onStream` when it opens. */
-export function listenNative(
-  host: string,
-  port: number,
-  onStream: (stream: NativeStream) => void,
-): NativeListener {
-  const listener = Bun.listen<NativeStream | undefined>({
-    hostname: host,
-    port,
-    allowHalfOpen: true,
-    data: undefined,
-    socket: {
-      ...handlers,
-      open(socket: BunSocket) {
-        const stream = new NativeStream();
-        socket.data = stream;
-        stream.attach(socket);
-        onStream(stream);
-      },
+export type ListenAddress = { host: string; port: number } | { path: string };
+
+/**
+ * Accepts connections on a TCP address (`::` is dual-stack) or a unix socket path, each handed to
+ * `onStream` when it opens. Throws (with the errno `code`, e.g. EADDRINUSE) when it cannot listen.
+ */
+export function listenNative(where: ListenAddress, onStream: (stream: NativeStream) => void): NativeListener {
+  const socket = {
+    ...handlers,
+    open(socket: BunSocket) {
+      const stream = new NativeStream();
+      socket.data = stream;
+      stream.attach(socket);
+      onStream(stream);
     },
+  };
+  const options = { allowHalfOpen: true, data: undefined, socket };
+  if ("path" in where) {
+    const listener = Bun.listen<NativeStream | undefined>({ ...options, unix: where.path });
+    return { port: 0, stop: () => listener.stop() };
+  }
+  const listener = Bun.listen<NativeStream | undefined>({
+    ...options,
+    hostname: where.host,
+    port: where.port,
   });
   return { port: listener.port, stop: () => listener.stop() };
 }
