@@ -29,11 +29,11 @@ function listen(
   onStream: (stream: ByteStream) => void,
 ): { listener: NativeListener; address: string } {
   try {
-    return { listener: listenNative("::", port, onStream), address: `[::]:${port}` };
+    return { listener: listenNative({ host: "::", port }, onStream), address: `[::]:${port}` };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "EAFNOSUPPORT" && code !== "EADDRNOTAVAIL") throw error;
-    return { listener: listenNative("0.0.0.0", port, onStream), address: `0.0.0.0:${port}` };
+    return { listener: listenNative({ host: "0.0.0.0", port }, onStream), address: `0.0.0.0:${port}` };
   }
 }
 

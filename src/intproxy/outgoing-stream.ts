@@ -16,9 +16,14 @@
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
-import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import {
+  type ListenAddress,
+  listenNative,
+  type NativeListener,
+  type NativeStream,
+} from "../platform/index.ts";
 import { type SocketAddress, socketAddressFromIp } from "../protocol/index.ts";
 import type { ProtocolClient } from "../transport/client.ts";
 import { PodAddress } from "./outgoing-pod-address.ts";
@@ -35,7 +40,8 @@ type RemoteState = "connecting" | "connected" | "failed";
 type ReadStop = "link" | "peer" | "remote";
 
 export class InterceptStream {
-  private socket: Socket | null = null;
+  private socket: NativeStream | null = null;
+  private listening = true;
   /** What the remote sent before the program's socket was accepted. */
   private readonly early: Uint8Array[] = [];
   private earlyBytes = 0;
@@ -54,7 +60,7 @@ export class InterceptStream {
   private constructor(
     readonly agentConnId: bigint,
     private readonly agent: ProtocolClient,
-    private readonly server: Server,
+    private readonly listener: NativeListener,
     readonly address: SocketAddress,
     private readonly unixPath: string | null,
     private readonly onGone: () => void,
@@ -62,7 +68,6 @@ export class InterceptStream {
   ) {
     this.remote = remote;
     this.readStops = { link: false, peer: false, remote: remote === "connecting" };
-    server.on("connection", (socket) => this.accepted(socket));
     this.acceptTimer = setTimeout(() => this.destroy(), ACCEPT_TIMEOUT_MS);
     this.acceptTimer.unref();
   }
@@ -75,35 +80,36 @@ export class InterceptStream {
     onGone: () => void,
     remote: "connecting" | "connected" = "connected",
   ): Promise<InterceptStream> {
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: false });
+    let intercept: InterceptStream | undefined;
+    const listen = (where: ListenAddress) => listenNative(where, (socket) => intercept?.accepted(socket));
     if (kind === "unix") {
       const dir = join(tmpdir(), "mirrord-unix-sockets");
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       const path = join(dir, randomBytes(8).toString("hex"));
-      await listen(server, { path });
-      return new InterceptStream(
+      const listener = listen({ path });
+      intercept = new InterceptStream(
         agentConnId,
         agent,
-        server,
+        listener,
         { kind: "unixPath", path },
         path,
         onGone,
         remote,
       );
+      return intercept;
     }
     const host = kind === "ipv4" ? "127.0.0.1" : "::1";
-    await listen(server, { host, port: 0 });
-    const bound = server.address();
-    const port = typeof bound === "object" && bound ? bound.port : 0;
-    return new InterceptStream(
+    const listener = listen({ host, port: 0 });
+    intercept = new InterceptStream(
       agentConnId,
       agent,
-      server,
-      socketAddressFromIp(host, port),
+      listener,
+      socketAddressFromIp(host, listener.port),
       null,
       onGone,
       remote,
     );
+    return intercept;
   }
 
   /** Whether the program's socket has connected. */
@@ -157,7 +163,7 @@ export class InterceptStream {
     else this.finish();
   }
 
-  private accepted(socket: Socket): void {
+  private accepted(socket: NativeStream): void {
     if (this.socket || this.gone) {
       socket.resetAndDestroy();
       return;
@@ -228,18 +234,9 @@ export class InterceptStream {
   }
 
   private closeListener(): void {
-    if (!this.server.listening) return;
-    this.server.close();
+    if (!this.listening) return;
+    this.listening = false;
+    this.listener.stop();
     if (this.unixPath) rmSync(this.unixPath, { force: true });
   }
-}
-
-function listen(server: Server, options: { host: string; port: number } | { path: string }): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen({ ...options, backlog: 4 }, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
 }

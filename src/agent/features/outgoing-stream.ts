@@ -11,7 +11,7 @@
  * for a pause (`OutgoingPause`, its program reads slowly); the client is asked to pause this
  * connection while more than REMOTE_BACKLOG bytes wait to reach the remote.
  */
-import type { Socket } from "node:net";
+import type { ByteStream } from "../../transport/byte-stream.ts";
 import type { AgentClient } from "./handler.ts";
 
 export const CLIENT_BACKLOG = 256 << 10;
@@ -30,7 +30,7 @@ export class OutgoingStream {
 
   constructor(
     readonly connId: bigint,
-    private readonly socket: Socket,
+    private readonly socket: ByteStream,
     private readonly client: AgentClient,
     private readonly onGone: (stream: OutgoingStream) => void,
   ) {
