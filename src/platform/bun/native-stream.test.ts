@@ -12,22 +12,30 @@ afterEach(() => {
   for (const listener of listeners.splice(0)) listener.stop();
 });
 
-/** A listener on loopback and one connection to it, both ends open. */
-async function pair(): Promise<{ client: NativeStream; server: NativeStream; port: number }> {
+/** A listener on loopback and a connection to it, still connecting; `server` is its accepted end. */
+function dial(): { client: NativeStream; server: Promise<NativeStream>; port: number } {
   let accepted!: (stream: NativeStream) => void;
-  const serverSide = new Promise<NativeStream>((resolve) => {
+  const server = new Promise<NativeStream>((resolve) => {
     accepted = resolve;
   });
-  const listener = listenNative({ host: "127.0.0.1", port: 0 }, (stream) => accepted(stream));
+  const listener = listenNative({ host: "127.0.0.1", port: 0 }, (stream) => {
+    streams.push(stream);
+    accepted(stream);
+  });
   listeners.push(listener);
   const client = connectNative("127.0.0.1", listener.port);
+  streams.push(client);
+  return { client, server, port: listener.port };
+}
+
+/** A listener on loopback and one connection to it, both ends open. */
+async function pair(): Promise<{ client: NativeStream; server: NativeStream; port: number }> {
+  const { client, server, port } = dial();
   await new Promise((resolve, reject) => {
     client.once("connect", resolve);
     client.once("error", reject);
   });
-  const server = await serverSide;
-  streams.push(client, server);
-  return { client, server, port: listener.port };
+  return { client, server: await server, port };
 }
 
 /** Everything `stream` receives until its `end`. */
@@ -53,20 +61,11 @@ describe("NativeStream", () => {
   });
 
   it("queues writes made before the connection is up, in order", async () => {
-    let accepted!: (stream: NativeStream) => void;
-    const serverSide = new Promise<NativeStream>((resolve) => {
-      accepted = resolve;
-    });
-    const listener = listenNative({ host: "127.0.0.1", port: 0 }, accepted);
-    listeners.push(listener);
-    const client = connectNative("127.0.0.1", listener.port);
-    streams.push(client);
+    const { client, server } = dial();
     client.write(Buffer.from("one "));
     client.write(Buffer.from("two"));
     client.end();
-    const server = await serverSide;
-    streams.push(server);
-    expect((await readAll(server)).toString()).toBe("one two");
+    expect((await readAll(await server)).toString()).toBe("one two");
   });
 
   it("is half-open: after its FIN it still reads the peer's answer, then closes", async () => {
@@ -142,19 +141,12 @@ describe("NativeStream", () => {
   });
 
   it("destroyed while connecting, it closes the connection that comes up anyway", async () => {
-    let accepted!: (stream: NativeStream) => void;
-    const serverSide = new Promise<NativeStream>((resolve) => {
-      accepted = resolve;
-    });
-    const listener = listenNative({ host: "127.0.0.1", port: 0 }, accepted);
-    listeners.push(listener);
-    const client = connectNative("127.0.0.1", listener.port);
+    const { client, server } = dial();
     const events: string[] = [];
     for (const event of ["error", "end", "close"]) client.on(event, () => events.push(event));
     client.destroy();
-    const server = await serverSide;
-    streams.push(server);
-    await new Promise((resolve) => server.once("end", resolve));
+    const accepted = await server;
+    await new Promise((resolve) => accepted.once("end", resolve));
     expect(events).toEqual(["close"]);
   });
 
