@@ -3,7 +3,6 @@
  * frames, encodes outgoing ones, and reports the end of the stream exactly once with its cause.
  */
 import { Socket } from "node:net";
-import { NativeStream } from "../platform/index.ts";
 import {
   encodeFrameParts,
   type Frame,
@@ -53,7 +52,7 @@ export class FramedSocket {
     private readonly socket: ByteStream,
     private readonly handlers: FramedSocketHandlers,
   ) {
-    this.releasesWritten = socket instanceof Socket || socket instanceof NativeStream;
+    this.releasesWritten = socket instanceof Socket;
     socket.setNoDelay?.(true);
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
     socket.on("end", () => this.finish(this.endOfStream()));
