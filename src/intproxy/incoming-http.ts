@@ -9,11 +9,11 @@ import http2 from "node:http2";
 import net, { type Socket } from "node:net";
 import type { Duplex, Readable } from "node:stream";
 import { fromRawHeaders, toOutgoingHeaders, versionOf } from "../agent/incoming/http/headers.ts";
-import { forwardPaced, writePaced } from "../agent/incoming/http/pacing.ts";
 import type { HttpHeader, Message, MessageOf } from "../protocol/index.ts";
 import type { HostPort } from "../transport/address.ts";
 import type { ProtocolClient } from "../transport/client.ts";
 import type { Logger } from "../transport/log.ts";
+import { forwardPaced, writePaced } from "../transport/pacing.ts";
 import type { StolenPeer } from "./incoming-peers.ts";
 
 /** The agent connection, as much of it as the replay uses. */

@@ -54,3 +54,34 @@ test("a stolen connection the program reads and then closes without answering go
   expect(message).toEqual({ type: "IncomingUnreachable", connId: 7n } as never);
   server.close();
 });
+
+test("bytes for a stolen connection whose connect into the program is refused do not leave the agent link held", async () => {
+  // Nothing listens on the port any more (the program is exiting): the bytes that arrived while
+  // connecting can never drain, and the agent link must not stay paused for them.
+  const closed: Server = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+  const port = (closed.address() as { port: number }).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const { agent, next } = fakeAgent();
+  let held = 0;
+  Object.assign(agent, {
+    holdInput: () => held++,
+    releaseInput: () => held--,
+  });
+  const proxy = new IncomingProxy(agent, quietLog);
+  await proxy.subscribe(1, {
+    type: "Subscribe",
+    port: 80,
+    mode: "steal",
+    listenAddress: { kind: "ipv4", ip: Uint8Array.from([127, 0, 0, 1]), port },
+  } as never);
+  const answer = next();
+  proxy.receive({
+    message: { type: "NewConnection", connId: 9n, port: 80, remoteAddress: v4(4001), localAddress: v4(80) },
+  } as never);
+  for (let i = 0; i < 3; i++)
+    proxy.receive({ message: { type: "IncomingData", connId: 9n, data: new Uint8Array(100) } } as never);
+  const message = await Promise.race([answer, Bun.sleep(3_000).then(() => "nothing within 3 s")]);
+  expect(message).toEqual({ type: "IncomingUnreachable", connId: 9n } as never);
+  expect(held).toBe(0);
+});

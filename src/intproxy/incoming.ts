@@ -11,6 +11,7 @@ import { ErrorKind, type Frame, type HttpFilter, type Message, type MessageOf } 
 import type { HostPort } from "../transport/address.ts";
 import type { ProtocolClient } from "../transport/client.ts";
 import type { Logger } from "../transport/log.ts";
+import { writePaced } from "../transport/pacing.ts";
 import { connectTargetOf } from "./incoming-addresses.ts";
 import { IncomingPeers, type StolenPeer } from "./incoming-peers.ts";
 
@@ -113,10 +114,7 @@ export class IncomingProxy {
         const local = this.connections.get(message.connId);
         if (!local) return true;
         if (message.data.length === 0) local.socket.end();
-        else if (!local.socket.write(message.data)) {
-          this.agent.holdInput();
-          local.socket.once("drain", () => this.agent.releaseInput());
-        }
+        else writePaced(local.socket, this.agent, message.data);
         return true;
       }
       case "IncomingClose": {

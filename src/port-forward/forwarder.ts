@@ -14,6 +14,7 @@ import {
   socketAddressFromIp,
 } from "../protocol/index.ts";
 import type { ProtocolClient } from "../transport/client.ts";
+import { writePaced } from "../transport/pacing.ts";
 import type { ForwardMapping } from "./mappings.ts";
 import type { AgentSession, SessionPart } from "./session.ts";
 
@@ -83,16 +84,7 @@ export class LocalForwarder implements SessionPart {
     if (!entry) return;
     if (message.type === "OutgoingData") {
       // A slow local reader holds the agent link until it catches up: memory stays bounded.
-      if (!entry.socket.write(message.data)) {
-        entry.client.holdInput();
-        let held = true;
-        const release = () => {
-          if (held) entry.client.releaseInput();
-          held = false;
-        };
-        entry.socket.once("drain", release);
-        entry.socket.once("close", release);
-      }
+      writePaced(entry.socket, entry.client, message.data);
       return;
     }
     entry.remoteFinished = true;

@@ -3,10 +3,11 @@
  * (head, body chunks, trailers) is written back on the client's own connection, in request order
  * (node:http queues pipelined responses; HTTP/2 streams are independent).
  */
+
+import { forwardPaced, writePaced } from "../../../transport/pacing.ts";
 import type { JudgedHead } from "./engine.ts";
 import { type Exchange, type ExchangeLink, type HttpClientMessage, sendRequestHead } from "./exchange.ts";
 import { fromRawHeaders } from "./headers.ts";
-import { forwardPaced, writePaced } from "./pacing.ts";
 import { failReply, type ServerReply, type ServerRequest, writeHead, writeTrailers } from "./reply.ts";
 
 export class StolenRequest implements Exchange {

@@ -6,10 +6,10 @@
 import { type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import type { HttpHeader } from "../../../protocol/index.ts";
+import { forwardPaced, writePaced } from "../../../transport/pacing.ts";
 import type { JudgedHead } from "./engine.ts";
 import { type Exchange, type ExchangeLink, type HttpClientMessage, sendRequestHead } from "./exchange.ts";
 import { renderHead, toOutgoingHeaders } from "./headers.ts";
-import { forwardPaced, writePaced } from "./pacing.ts";
 
 export class StolenUpgrade implements Exchange {
   private upgraded = false;

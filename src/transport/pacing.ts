@@ -1,5 +1,5 @@
 /**
- * Back-pressure between a socket and a protocol link, used on both ends of the HTTP path: a producer
+ * Back-pressure between a socket and a protocol link, used by the agent and the intproxy: a producer
  * pauses while the link has too much unsent, and a slow writer stops the link's reading until it drains.
  */
 import type { Readable } from "node:stream";
@@ -37,9 +37,11 @@ export function forwardPaced(
 const waitingForDrain = new WeakSet<object>();
 
 /** Writes a chunk that came over `link`; a target that cannot take it holds `link`'s input until it
- * drains, or closes (node does not always emit `drain` once a stream has ended). */
+ * drains, or closes (node does not always emit `drain` once a stream has ended, and a connection
+ * refused while bytes waited for it never drains). A target already destroyed holds nothing. */
 export function writePaced(
   target: {
+    readonly destroyed?: boolean;
     write(data: Uint8Array): boolean;
     once(event: "drain" | "close", listener: () => void): unknown;
     off(event: "drain" | "close", listener: () => void): unknown;
@@ -47,7 +49,7 @@ export function writePaced(
   link: InboundLink,
   data: Uint8Array,
 ): void {
-  if (target.write(data) || waitingForDrain.has(target)) return;
+  if (target.write(data) || target.destroyed || waitingForDrain.has(target)) return;
   waitingForDrain.add(target);
   link.holdInput();
   const release = () => {
