@@ -4,7 +4,7 @@
  * A client may come over a resumable stream (src/transport/resumable-stream.ts): its session then
  * survives a dropped connection for the communication timeout, waiting for the client to resume.
  */
-import { createServer, type Server } from "node:net";
+import { listenNative, type NativeListener } from "../platform/index.ts";
 import type { ServerIdentity } from "../protocol/index.ts";
 import type { ByteStream } from "../transport/byte-stream.ts";
 import { IdleTimer } from "../transport/idle-timer.ts";
@@ -24,31 +24,21 @@ export interface AgentServerOptions {
 }
 
 /** Dual-stack `[::]` when the namespace has IPv6, else `0.0.0.0`. */
-async function listen(server: Server, port: number): Promise<string> {
-  const attempt = (host: string) =>
-    new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen({ host, port, ipv6Only: false, backlog: 1024 }, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+function listen(
+  port: number,
+  onStream: (stream: ByteStream) => void,
+): { listener: NativeListener; address: string } {
   try {
-    await attempt("::");
-    return `[::]:${port}`;
+    return { listener: listenNative({ host: "::", port }, onStream), address: `[::]:${port}` };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== "EAFNOSUPPORT" && code !== "EADDRNOTAVAIL") throw error;
-    await attempt("0.0.0.0");
-    return `0.0.0.0:${port}`;
+    return { listener: listenNative({ host: "0.0.0.0", port }, onStream), address: `0.0.0.0:${port}` };
   }
 }
 
 export class AgentServer {
-  private readonly server = createServer((socket) => {
-    socket.on("error", () => {});
-    this.resumable.route(socket, (plain) => this.accept(plain));
-  });
+  private listener: NativeListener | null = null;
   private readonly resumable: ResumableServer;
   private readonly sessions = new Set<ClientSession>();
   private readonly dispatcher = new Dispatcher(FEATURES);
@@ -71,7 +61,11 @@ export class AgentServer {
 
   /** Binds the port; returns the address it listens on. */
   async start(): Promise<string> {
-    const address = await listen(this.server, this.options.port);
+    const { listener, address } = listen(this.options.port, (socket) => {
+      socket.on("error", () => {});
+      this.resumable.route(socket, (plain) => this.accept(plain));
+    });
+    this.listener = listener;
     const { timeoutMs } = this.options;
     this.idle = new IdleTimer({
       startMs: timeoutMs,
@@ -96,7 +90,7 @@ export class AgentServer {
   stop(reason: string): void {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.idle?.stop();
-    this.server.close();
+    this.listener?.stop();
     for (const session of this.sessions) session.close(`agent shutting down: ${reason}`);
     this.resumable.closeAll(`agent shutting down: ${reason}`);
     this.finished(reason);

@@ -5,7 +5,6 @@
  * pod address. A connection the program accepts before the intproxy's connect() has completed is
  * waited for (bounded); a genuine local client is a miss.
  */
-import type { Socket } from "node:net";
 import type { Message, MessageOf, SocketAddress } from "../protocol/index.ts";
 import { ipEndpointOf } from "./incoming-addresses.ts";
 
@@ -21,13 +20,20 @@ function keyOf(listenerPort: number, host: string, port: number): string {
   return `${listenerPort}|${host.replace(/^::ffff:/, "")}|${port}`;
 }
 
+/** The intproxy's end of a connection into a program's listener (node:net's or a NativeStream). */
+export interface LocalEnd {
+  readonly localAddress?: string | undefined;
+  readonly localPort?: number | undefined;
+  once(event: "connect" | "close", listener: () => void): unknown;
+}
+
 export class IncomingPeers {
   private readonly peers = new Map<string, StolenPeer>();
   /** Connections still connecting, per listener port: a lookup miss waits for them. */
   private readonly pending = new Map<number, Set<Promise<void>>>();
 
   /** Records `peer` for `socket` (connecting to `listenerPort`) once its local address is known. */
-  register(socket: Socket, listenerPort: number, peer: StolenPeer): void {
+  register(socket: LocalEnd, listenerPort: number, peer: StolenPeer): void {
     const connected = new Promise<void>((resolve) => {
       const record = () => {
         if (socket.localAddress && socket.localPort) {

@@ -6,7 +6,7 @@
  * program's replies are dropped). When no listener is left, or it refuses, the agent hears
  * `IncomingUnreachable` and gives the connection to the pod's own app.
  */
-import { connect, type Socket } from "node:net";
+import { connectNative, type NativeStream } from "../platform/index.ts";
 import { ErrorKind, type Frame, type HttpFilter, type Message, type MessageOf } from "../protocol/index.ts";
 import type { HostPort } from "../transport/address.ts";
 import type { ProtocolClient } from "../transport/client.ts";
@@ -33,7 +33,7 @@ interface PortState {
 }
 
 interface LocalConnection {
-  socket: Socket;
+  socket: NativeStream;
   mirror: boolean;
   /** The program sent something back: the connection was taken. */
   answered: boolean;
@@ -157,7 +157,7 @@ export class IncomingProxy {
       return;
     }
     // Half-open both ways, like the connection it stands for.
-    const socket = connect({ host: target.host, port: target.port, noDelay: true, allowHalfOpen: true });
+    const socket = connectNative(target.host, target.port);
     const local: LocalConnection = {
       socket,
       mirror: state.mode === "mirror",

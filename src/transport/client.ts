@@ -3,7 +3,7 @@
  * request. Server pings are answered automatically. `mirrord exec` uses `connectIntproxy` to fetch the
  * remote environment; the intproxy uses `ProtocolClient` for its one agent connection.
  */
-import { connect, type Socket } from "node:net";
+import { connectNative, type NativeStream } from "../platform/index.ts";
 import {
   checkHelloReply,
   type Frame,
@@ -131,7 +131,7 @@ export class ProtocolClient {
   }
 
   /** Wires the socket; resolves with the first frame, which is the handshake reply. */
-  private attach(socket: Socket): Promise<Message> {
+  private attach(socket: NativeStream): Promise<Message> {
     const first = new Promise<Message>((resolve) => {
       this.hello = { resolve };
     });
@@ -173,9 +173,9 @@ export class ProtocolClient {
   }
 }
 
-function openSocket(host: string, port: number, address: string): Promise<Socket> {
+function openSocket(host: string, port: number, address: string): Promise<NativeStream> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host, port });
+    const socket = connectNative(host, port);
     socket.once("connect", () => {
       socket.removeAllListeners("error");
       resolve(socket);

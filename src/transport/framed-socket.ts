@@ -3,6 +3,7 @@
  * frames, encodes outgoing ones, and reports the end of the stream exactly once with its cause.
  */
 import { Socket } from "node:net";
+import { NativeStream } from "../platform/index.ts";
 import {
   encodeFrameParts,
   type Frame,
@@ -52,7 +53,7 @@ export class FramedSocket {
     private readonly socket: ByteStream,
     private readonly handlers: FramedSocketHandlers,
   ) {
-    this.releasesWritten = socket instanceof Socket;
+    this.releasesWritten = socket instanceof Socket || socket instanceof NativeStream;
     socket.setNoDelay?.(true);
     socket.on("data", (chunk: Buffer) => this.receive(chunk));
     socket.on("end", () => this.finish(this.endOfStream()));
