@@ -30,12 +30,24 @@ function fakeAgent(): { agent: ProtocolClient; notified: Message[]; next: () => 
   return { agent, notified, next };
 }
 
-test("a stolen connection the program reads and then closes without answering goes back to the agent as unreachable", async () => {
-  // The program reads the request and closes (as when it dies mid-request): a FIN, not a reset.
-  const server: Server = createServer((socket) => socket.once("data", () => socket.end()));
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  const { agent, next } = fakeAgent();
+/** A fake agent counting how many times the link's input is held and not released yet. */
+function countingAgent(): ReturnType<typeof fakeAgent> & { held: () => number } {
+  const fake = fakeAgent();
+  let held = 0;
+  Object.assign(fake.agent, { holdInput: () => held++, releaseInput: () => held-- });
+  return { ...fake, held: () => held };
+}
+
+/**
+ * An intproxy stealing remote port 80 into the program's listener on 127.0.0.1:`port`, which the agent
+ * announces connection `connId` on; returns the intproxy and the next notification it sends the agent.
+ */
+async function announcedConnection(
+  agent: ProtocolClient,
+  next: () => Promise<Message>,
+  port: number,
+  connId: bigint,
+): Promise<{ proxy: IncomingProxy; answer: Promise<Message | string> }> {
   const proxy = new IncomingProxy(agent, quietLog);
   await proxy.subscribe(1, {
     type: "Subscribe",
@@ -43,15 +55,28 @@ test("a stolen connection the program reads and then closes without answering go
     mode: "steal",
     listenAddress: { kind: "ipv4", ip: Uint8Array.from([127, 0, 0, 1]), port },
   } as never);
-  const answer = next();
+  const answer = Promise.race([next(), Bun.sleep(3_000).then(() => "nothing within 3 s")]);
   proxy.receive({
-    message: { type: "NewConnection", connId: 7n, port: 80, remoteAddress: v4(4000), localAddress: v4(80) },
+    message: { type: "NewConnection", connId, port: 80, remoteAddress: v4(4000), localAddress: v4(80) },
   } as never);
+  return { proxy, answer };
+}
+
+test("a stolen connection the program reads and then closes without answering goes back to the agent as unreachable", async () => {
+  // The program reads the request and closes (as when it dies mid-request): a FIN, not a reset.
+  const server: Server = createServer((socket) => socket.once("data", () => socket.end()));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { agent, next } = fakeAgent();
+  const { proxy, answer } = await announcedConnection(
+    agent,
+    next,
+    (server.address() as { port: number }).port,
+    7n,
+  );
   proxy.receive({
     message: { type: "IncomingData", connId: 7n, data: new TextEncoder().encode("GET / HTTP/1.1\r\n\r\n") },
   } as never);
-  const message = await Promise.race([answer, Bun.sleep(3_000).then(() => "nothing within 3 s")]);
-  expect(message).toEqual({ type: "IncomingUnreachable", connId: 7n } as never);
+  expect(await answer).toEqual({ type: "IncomingUnreachable", connId: 7n } as never);
   server.close();
 });
 
@@ -62,26 +87,10 @@ test("bytes for a stolen connection whose connect into the program is refused do
   await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
   const port = (closed.address() as { port: number }).port;
   await new Promise<void>((resolve) => closed.close(() => resolve()));
-  const { agent, next } = fakeAgent();
-  let held = 0;
-  Object.assign(agent, {
-    holdInput: () => held++,
-    releaseInput: () => held--,
-  });
-  const proxy = new IncomingProxy(agent, quietLog);
-  await proxy.subscribe(1, {
-    type: "Subscribe",
-    port: 80,
-    mode: "steal",
-    listenAddress: { kind: "ipv4", ip: Uint8Array.from([127, 0, 0, 1]), port },
-  } as never);
-  const answer = next();
-  proxy.receive({
-    message: { type: "NewConnection", connId: 9n, port: 80, remoteAddress: v4(4001), localAddress: v4(80) },
-  } as never);
+  const { agent, next, held } = countingAgent();
+  const { proxy, answer } = await announcedConnection(agent, next, port, 9n);
   for (let i = 0; i < 3; i++)
     proxy.receive({ message: { type: "IncomingData", connId: 9n, data: new Uint8Array(100) } } as never);
-  const message = await Promise.race([answer, Bun.sleep(3_000).then(() => "nothing within 3 s")]);
-  expect(message).toEqual({ type: "IncomingUnreachable", connId: 9n } as never);
-  expect(held).toBe(0);
+  expect(await answer).toEqual({ type: "IncomingUnreachable", connId: 9n } as never);
+  expect(held()).toBe(0);
 });
