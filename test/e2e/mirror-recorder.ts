@@ -2,16 +2,22 @@
  * A local program for the mirror tests and bench row P6, run under `mirrord exec`: it records every
  * connection it accepts (what it read, and from whom accept() and getpeername() say it came).
  */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { execEnv, mirrordBinary } from "../support/binary.ts";
 
 /**
  * The local program (one asyncio loop, so bursts of connections are accepted at once): listens on each
  * port given, reads every connection to its end, answers (into the void: replies of a mirrored
- * connection go nowhere), and prints one JSON line per connection: digests
+ * connection go nowhere), and appends one JSON line per connection to the records file: digests
  * of all it read and of what followed the first blank line (an HTTP body), and the text before it.
+ * Records go to a file rather than stdout: Bun's reading of a child's stdout pipe lost chunks under
+ * load, and P6 then counted copies the program had received as lost.
  */
 const RECORDER = `
 import asyncio, hashlib, json, sys
+records = open(sys.argv[1], "a", buffering=1)
 async def serve(reader, writer, port):
     peer = writer.get_extra_info("peername")  # what accept() returned
     peername = writer.get_extra_info("socket").getpeername()
@@ -25,11 +31,11 @@ async def serve(reader, writer, port):
         pass
     writer.close()
     split = data.find(b"\\r\\n\\r\\n")
-    print(json.dumps({"port": port, "peer": list(peer[:2]), "peername": list(peername[:2]), "bytes": len(data),
+    records.write(json.dumps({"port": port, "peer": list(peer[:2]), "peername": list(peername[:2]), "bytes": len(data),
                       "sha256": hashlib.sha256(data).hexdigest(), "head": bytes(data[:max(split, 0)][:4096]).decode("latin1"),
-                      "bodySha256": hashlib.sha256(data[split + 4:] if split >= 0 else b"").hexdigest()}), flush=True)
+                      "bodySha256": hashlib.sha256(data[split + 4:] if split >= 0 else b"").hexdigest()}) + "\\n")
 async def main():
-    for port in map(int, sys.argv[1:]):
+    for port in map(int, sys.argv[2:]):
         await asyncio.start_server(lambda r, w, port=port: serve(r, w, port), "0.0.0.0", port, backlog=4096, reuse_address=True)
     print("listening", flush=True)
     await asyncio.Event().wait()
@@ -59,8 +65,21 @@ export async function startRecorder(
   configPath: string,
   ports: readonly number[],
 ): Promise<Recorder> {
+  const work = mkdtempSync(join(tmpdir(), "mirror-recorder-"));
+  const recordsPath = join(work, "records.jsonl");
   const child = Bun.spawn(
-    [mirrordBinary(), "exec", "-f", configPath, "--", "python3", "-c", RECORDER, ...ports.map(String)],
+    [
+      mirrordBinary(),
+      "exec",
+      "-f",
+      configPath,
+      "--",
+      "python3",
+      "-c",
+      RECORDER,
+      recordsPath,
+      ...ports.map(String),
+    ],
     {
       env: execEnv(agentAddress),
       stdout: "pipe",
@@ -79,17 +98,20 @@ export async function startRecorder(
   while (!stdout.includes("listening")) {
     if (child.exitCode !== null || Date.now() - started > 30_000) {
       child.kill("SIGKILL");
+      rmSync(work, { recursive: true, force: true });
       throw new Error(`the local program did not start listening: ${stdout}${stderr}`);
     }
     await Bun.sleep(50);
   }
-  // Only finished lines: the last one may still be arriving.
-  const received = () =>
-    stdout
-      .slice(0, stdout.lastIndexOf("\n") + 1)
+  // Only finished lines: the last one may still be being written.
+  const received = () => {
+    const records = readFileSync(recordsPath, { encoding: "utf8", flag: "a+" });
+    return records
+      .slice(0, records.lastIndexOf("\n") + 1)
       .split("\n")
       .filter((line) => line.startsWith("{"))
       .map((line) => JSON.parse(line) as Received);
+  };
   return {
     received,
     async from(clientPorts, timeoutMs) {
@@ -110,6 +132,7 @@ export async function startRecorder(
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       await child.exited;
       clearTimeout(timer);
+      rmSync(work, { recursive: true, force: true });
     },
   };
 }
