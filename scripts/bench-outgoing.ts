@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { mirrordBinary, run } from "../test/support/binary.ts";
 import type { PodSession } from "../test/support/pod-session.ts";
 import type { Row } from "./bench.ts";
+import { median } from "./bench-stats.ts";
 
 const BULK_PORT = 7070;
 const BULK_AGENT_PORT = 61338;
@@ -131,8 +132,6 @@ export async function outgoingRows(session: PodSession, runs: number): Promise<R
       });
       forwardOnly.push(throughput(relayed.stdout, "port-forward run"));
     }
-    const median = (values: number[]) =>
-      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
     const ratio = median(through) / median(direct);
     const peak = peakRssKib(agent.pid) / 1024;
     const relayedMib = runs * mib;

@@ -6,6 +6,8 @@
  *   P5l: the p50 latency the steal adds to a request, measured with one request in flight. Under P5's
  *       load the p50 is set by throughput (4 requests always in flight: p50 ≈ 4 ÷ req/s), so P5's p50s
  *       are reported there but say nothing P5's ratio does not.
+ * Each is the median of BENCH_P5_RUNS runs (5) of each path, the two paths taking turns: one run of
+ * 2,000 requests lasts under a second, and this VM's speed drifts more than that within a minute.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -16,6 +18,7 @@ import { run } from "../test/support/binary.ts";
 import type { PodSession } from "../test/support/pod-session.ts";
 import type { Row } from "./bench.ts";
 import { keepAliveArgv, type Measurement, parseMeasurement } from "./bench-keepalive.ts";
+import { median } from "./bench-stats.ts";
 
 const POD_PORT = 8080;
 const PATH = "/p5";
@@ -33,9 +36,24 @@ function freePort(): Promise<number> {
   });
 }
 
+/** `runs` turns of each measurement; for each, the median requests/s and the median p50. */
+async function alternating(
+  runs: number,
+  measures: readonly (() => Promise<Measurement>)[],
+): Promise<Measurement[]> {
+  const results: Measurement[][] = measures.map(() => []);
+  for (let i = 0; i < runs; i++)
+    for (const [index, measure] of measures.entries()) results[index]?.push(await measure());
+  return results.map((of) => ({
+    rps: median(of.map((m) => m.rps)),
+    p50_ms: median(of.map((m) => m.p50_ms)),
+  }));
+}
+
 export async function p5(
   session: PodSession,
   requests = Number(process.env.BENCH_P5_REQUESTS ?? 2000),
+  runs = Number(process.env.BENCH_P5_RUNS ?? 5),
 ): Promise<Row[]> {
   const threads = 4;
   const perThread = String(Math.ceil(requests / threads));
@@ -65,15 +83,19 @@ export async function p5(
     // Warm-up of both paths, then the measured runs.
     await client.exec(keepAliveArgv(session.pod.ip, POD_PORT, "1", "50", PATH));
     await direct(1, "50");
-    const loadedDirect = await direct(threads, perThread);
-    const loadedStolen = await stolen(threads, perThread);
-    const aloneDirect = await direct(1, sequential);
-    const aloneStolen = await stolen(1, sequential);
+    const [loadedDirect, loadedStolen] = (await alternating(runs, [
+      () => direct(threads, perThread),
+      () => stolen(threads, perThread),
+    ])) as [Measurement, Measurement];
+    const [aloneDirect, aloneStolen] = (await alternating(runs, [
+      () => direct(1, sequential),
+      () => stolen(1, sequential),
+    ])) as [Measurement, Measurement];
     const p50 = (m: Measurement) => `p50 ${m.p50_ms.toFixed(2)} ms`;
     return [
       {
         id: "P5",
-        what: `stolen HTTP keep-alive req/s ÷ direct to the local program (${threads}×${perThread})`,
+        what: `stolen HTTP keep-alive req/s ÷ direct to the local program (${threads}×${perThread}, median of ${runs})`,
         measured: `${loadedStolen.rps.toFixed(0)} req/s, ${p50(loadedStolen)}`,
         baseline: `${loadedDirect.rps.toFixed(0)} req/s, ${p50(loadedDirect)}`,
         result: `×${(loadedStolen.rps / loadedDirect.rps).toFixed(2)}`,
@@ -81,7 +103,7 @@ export async function p5(
       },
       {
         id: "P5l",
-        what: `p50 latency a steal adds to a keep-alive request, one in flight (1×${sequential})`,
+        what: `p50 latency a steal adds to a keep-alive request, one in flight (1×${sequential}, median of ${runs})`,
         measured: p50(aloneStolen),
         baseline: `${p50(aloneDirect)} direct`,
         result: `+${(aloneStolen.p50_ms - aloneDirect.p50_ms).toFixed(2)} ms`,

@@ -18,6 +18,7 @@ import { sampleApps } from "../test/simulator/index.ts";
 import { type PodSession, startPodSession } from "../test/support/pod-session.ts";
 import { p5f } from "./bench-http-filter.ts";
 import { outgoingRows } from "./bench-outgoing.ts";
+import { median } from "./bench-stats.ts";
 import { p5 } from "./bench-steal.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -31,14 +32,6 @@ export interface Row {
   baseline: string;
   result: string;
   goal: string;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 async function timeRuns(runs: number, once: () => Promise<void>): Promise<number[]> {
