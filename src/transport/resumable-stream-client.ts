@@ -4,7 +4,6 @@
  * destroyed, with why, when resuming is hopeless: the peer refused, a dial failed for good, or the
  * bounds ran out.
  */
-
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ByteStream } from "./byte-stream.ts";
 import {

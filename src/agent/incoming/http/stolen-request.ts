@@ -3,7 +3,6 @@
  * (head, body chunks, trailers) is written back on the client's own connection, in request order
  * (node:http queues pipelined responses; HTTP/2 streams are independent).
  */
-
 import { forwardPaced, writePaced } from "../../../transport/pacing.ts";
 import type { JudgedHead } from "./engine.ts";
 import { type Exchange, type ExchangeLink, type HttpClientMessage, sendRequestHead } from "./exchange.ts";
