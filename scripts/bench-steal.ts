@@ -36,18 +36,22 @@ function freePort(): Promise<number> {
   });
 }
 
-/** `runs` turns of each measurement; for each, the median requests/s and the median p50. */
+/** `runs` turns of `direct` then `through`; for each, the median requests/s and the median p50. */
 async function alternating(
   runs: number,
-  measures: readonly (() => Promise<Measurement>)[],
-): Promise<Measurement[]> {
-  const results: Measurement[][] = measures.map(() => []);
-  for (let i = 0; i < runs; i++)
-    for (const [index, measure] of measures.entries()) results[index]?.push(await measure());
-  return results.map((of) => ({
+  direct: () => Promise<Measurement>,
+  through: () => Promise<Measurement>,
+): Promise<{ direct: Measurement; through: Measurement }> {
+  const measured = { direct: [] as Measurement[], through: [] as Measurement[] };
+  for (let i = 0; i < runs; i++) {
+    measured.direct.push(await direct());
+    measured.through.push(await through());
+  }
+  const medianOf = (of: Measurement[]): Measurement => ({
     rps: median(of.map((m) => m.rps)),
     p50_ms: median(of.map((m) => m.p50_ms)),
-  }));
+  });
+  return { direct: medianOf(measured.direct), through: medianOf(measured.through) };
 }
 
 export async function p5(
@@ -83,30 +87,32 @@ export async function p5(
     // Warm-up of both paths, then the measured runs.
     await client.exec(keepAliveArgv(session.pod.ip, POD_PORT, "1", "50", PATH));
     await direct(1, "50");
-    const [loadedDirect, loadedStolen] = (await alternating(runs, [
+    const loaded = await alternating(
+      runs,
       () => direct(threads, perThread),
       () => stolen(threads, perThread),
-    ])) as [Measurement, Measurement];
-    const [aloneDirect, aloneStolen] = (await alternating(runs, [
+    );
+    const alone = await alternating(
+      runs,
       () => direct(1, sequential),
       () => stolen(1, sequential),
-    ])) as [Measurement, Measurement];
+    );
     const p50 = (m: Measurement) => `p50 ${m.p50_ms.toFixed(2)} ms`;
     return [
       {
         id: "P5",
         what: `stolen HTTP keep-alive req/s ÷ direct to the local program (${threads}×${perThread}, median of ${runs})`,
-        measured: `${loadedStolen.rps.toFixed(0)} req/s, ${p50(loadedStolen)}`,
-        baseline: `${loadedDirect.rps.toFixed(0)} req/s, ${p50(loadedDirect)}`,
-        result: `×${(loadedStolen.rps / loadedDirect.rps).toFixed(2)}`,
+        measured: `${loaded.through.rps.toFixed(0)} req/s, ${p50(loaded.through)}`,
+        baseline: `${loaded.direct.rps.toFixed(0)} req/s, ${p50(loaded.direct)}`,
+        result: `×${(loaded.through.rps / loaded.direct.rps).toFixed(2)}`,
         goal: "≥ 0.5",
       },
       {
         id: "P5l",
         what: `p50 latency a steal adds to a keep-alive request, one in flight (1×${sequential}, median of ${runs})`,
-        measured: p50(aloneStolen),
-        baseline: `${p50(aloneDirect)} direct`,
-        result: `+${(aloneStolen.p50_ms - aloneDirect.p50_ms).toFixed(2)} ms`,
+        measured: p50(alone.through),
+        baseline: `${p50(alone.direct)} direct`,
+        result: `+${(alone.through.p50_ms - alone.direct.p50_ms).toFixed(2)} ms`,
         goal: "≤ 0.5 ms",
       },
     ];
