@@ -184,7 +184,7 @@ describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
       path: "/orders?id=7",
       body: "hello world",
     });
-    const [copy] = await subscriber.closedFrom([sent.port], 20_000);
+    const [copy] = await subscriber.closedFrom(HTTP_PORT, [sent.port], 20_000);
     expect(bytesOf(copy as NonNullable<typeof copy>).toString("latin1")).toBe(request.toString("latin1"));
     expect(copy).toMatchObject({
       port: HTTP_PORT,
@@ -211,7 +211,7 @@ describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
       .split(/\s+/);
     expect(status).toBe("200");
     expect(Number(answeredLength)).toBe(10 * 1024 * 1024);
-    const [copy] = await subscriber.closedFrom([Number(localPort)], 60_000);
+    const [copy] = await subscriber.closedFrom(HTTP_PORT, [Number(localPort)], 60_000);
     const bytes = bytesOf(copy as NonNullable<typeof copy>);
     const split = bytes.indexOf("\r\n\r\n");
     expect(bytes.subarray(0, split).toString("latin1").split("\r\n")).toEqual([
@@ -237,6 +237,7 @@ describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
     expect(sent).toHaveLength(100);
     expect(sent.filter((connection) => !connection.echoed)).toEqual([]);
     const copies = await subscriber.closedFrom(
+      TCP_PORT,
       sent.map((connection) => connection.port),
       60_000,
     );
@@ -257,8 +258,8 @@ describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
         "6f6e65",
       );
       expect(first.reply).toBe("one");
-      const [a] = await subscriber.closedFrom([first.port], 20_000);
-      const [b] = await second.closedFrom([first.port], 20_000);
+      const [a] = await subscriber.closedFrom(TCP_PORT, [first.port], 20_000);
+      const [b] = await second.closedFrom(TCP_PORT, [first.port], 20_000);
       expect(bytesOf(a as NonNullable<typeof a>).toString()).toBe("one");
       expect(bytesOf(b as NonNullable<typeof b>).toString()).toBe("one");
 
@@ -270,9 +271,9 @@ describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
         "74776f",
       );
       expect(after.reply).toBe("two");
-      const [c] = await subscriber.closedFrom([after.port], 20_000);
+      const [c] = await subscriber.closedFrom(TCP_PORT, [after.port], 20_000);
       expect(bytesOf(c as NonNullable<typeof c>).toString()).toBe("two");
-      expect(second.from(after.port)).toBeUndefined();
+      expect(second.from(TCP_PORT, after.port)).toBeUndefined();
     } finally {
       second.close();
     }
@@ -291,7 +292,7 @@ describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
         );
         const { port, reply } = JSON.parse(sent.stdout) as { port: number; reply: string };
         expect(reply).toBe("v6-lo");
-        const [copy] = await v6.closedFrom([port], 20_000);
+        const [copy] = await v6.closedFrom(V6_PORT, [port], 20_000);
         expect(copy?.remote).toEqual({ host: "::1", port });
         expect(copy?.local).toEqual({ host: "::1", port: V6_PORT });
         expect(bytesOf(copy as NonNullable<typeof copy>).toString()).toBe("v6-lo");
@@ -320,7 +321,7 @@ describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
         String(TCP_PORT),
         "696e",
       );
-      await subscriber.closedFrom([later.port], 20_000);
+      await subscriber.closedFrom(TCP_PORT, [later.port], 20_000);
       // The pod's end of its own connection is pod.ip:port (a client's source port may equal `port`).
       const isPodEnd = (end: { host: string; port: number }) => end.host === pod.ip && end.port === port;
       expect(
@@ -356,7 +357,7 @@ describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
       if (!sent) throw new Error("the client reported no connection");
       expect(closedEarly).toBeDefined();
       expect(sent.echoed).toBe(true);
-      const [copy] = await subscriber.closedFrom([sent.port], 30_000);
+      const [copy] = await subscriber.closedFrom(TCP_PORT, [sent.port], 30_000);
       const bytes = bytesOf(copy as NonNullable<typeof copy>);
       expect({ bytes: bytes.length, sha256: sha256(bytes) }).toEqual({ bytes: size, sha256: sent.sha256 });
     } finally {
@@ -373,7 +374,7 @@ describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
       try {
         await sender.next();
         expect(await sender.echo()).toBe("before|after");
-        const [copy] = await late.closedFrom([sender.clientPort], 20_000);
+        const [copy] = await late.closedFrom(port, [sender.clientPort], 20_000);
         expect(bytesOf(copy as NonNullable<typeof copy>).toString()).toBe("after");
         expect(copy?.finished).toBe(true);
       } finally {
@@ -393,7 +394,7 @@ describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
       try {
         const sender = await steppedSender(port, ["first|", "second|", "third"]);
         const deadline = Date.now() + 20_000;
-        while (Buffer.concat(only.from(sender.clientPort)?.chunks ?? []).toString() !== "first|") {
+        while (Buffer.concat(only.from(port, sender.clientPort)?.chunks ?? []).toString() !== "first|") {
           if (Date.now() > deadline) throw new Error("the first part was never copied");
           await Bun.sleep(20);
         }
@@ -401,7 +402,7 @@ describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
         await sender.next();
         await sender.next();
         expect(await sender.echo()).toBe("first|second|third");
-        const [copy] = await only.closedFrom([sender.clientPort], 20_000);
+        const [copy] = await only.closedFrom(port, [sender.clientPort], 20_000);
         expect(bytesOf(copy as NonNullable<typeof copy>).toString()).toBe("first|second|third");
         // A new connection to the port is no longer copied.
         const after = await python<{ port: number; reply: string }>(
@@ -411,7 +412,7 @@ describe.skipIf(unavailable !== undefined)("agent: incoming mirror", () => {
           "6e6577",
         );
         expect(after.reply).toBe("new");
-        expect(only.from(after.port)).toBeUndefined();
+        expect(only.from(port, after.port)).toBeUndefined();
       } finally {
         only.close();
       }

@@ -71,22 +71,29 @@ export class MirrorSubscriber {
     return subscriber;
   }
 
-  /** The copy of the connection the pod saw coming from `remotePort`, if any. */
-  from(remotePort: number): MirroredCopy | undefined {
-    for (const copy of this.copies.values()) if (copy.remote.port === remotePort) return copy;
-    return undefined;
+  /**
+   * The copy of the connection the pod saw from client port `remotePort` to its `port`, the newest when
+   * several match. The server port matters: the kernel hands a client the same source port again for
+   * connections to another port (two of the 100 concurrent senders once took the ports that the HTTP
+   * tests before them had used to the pod's port 8080).
+   */
+  from(port: number, remotePort: number): MirroredCopy | undefined {
+    let newest: MirroredCopy | undefined;
+    for (const copy of this.copies.values())
+      if (copy.port === port && copy.remote.port === remotePort) newest = copy;
+    return newest;
   }
 
-  /** Waits until copies from all these client ports have closed; throws naming what is missing. */
-  async closedFrom(remotePorts: readonly number[], timeoutMs: number): Promise<MirroredCopy[]> {
+  /** Waits until copies to `port` from all these client ports have closed; throws naming what is missing. */
+  async closedFrom(port: number, remotePorts: readonly number[], timeoutMs: number): Promise<MirroredCopy[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const copies = remotePorts.map((port) => this.from(port));
+      const copies = remotePorts.map((remotePort) => this.from(port, remotePort));
       if (copies.every((copy) => copy?.closed)) return copies as MirroredCopy[];
       if (Date.now() > deadline) {
-        const missing = remotePorts.filter((port) => !this.from(port)?.closed);
+        const missing = remotePorts.filter((remotePort) => !this.from(port, remotePort)?.closed);
         throw new Error(
-          `no closed copy from ${missing.length} client ports, e.g. ${missing.slice(0, 5).join(", ")}`,
+          `no closed copy to port ${port} from ${missing.length} client ports, e.g. ${missing.slice(0, 5).join(", ")}`,
         );
       }
       await Bun.sleep(50);
